@@ -1,0 +1,9 @@
+import { defineConfig } from 'drizzle-kit';
+
+// Generates flat `0000_name.sql` files that `wrangler d1 migrations apply` reads.
+export default defineConfig({
+  dialect: 'sqlite',
+  schema: './src/worker/db/schema.ts',
+  out: './migrations',
+  migrations: { prefix: 'index' },
+});

@@ -1,0 +1,62 @@
+/**
+ * Builds the warm executor of one (user, agent): the agent definition, the compiled system
+ * prompt, the model client and the per-chat history windows. Everything here can be rebuilt
+ * from D1 at any moment, which is what makes eviction safe.
+ */
+import OpenAI from 'openai';
+import type { AppConfig } from '../worker/config';
+import type { Db } from '../worker/db/client';
+import { getAgent } from './agents';
+import type { AgentDefinition } from './agents';
+import { HistoryWindow } from './history-window';
+import type { Owner } from './owner';
+import { compileSystemPrompt, loadPromptInputs } from './system-prompt';
+
+/** The SDK retries 429/5xx/timeouts itself with backoff; two retries keeps a failing turn short. */
+export const MODEL_MAX_RETRIES = 2;
+
+export class BuiltExecutor {
+  readonly builtAt = Date.now();
+  readonly agent: AgentDefinition;
+  readonly client: OpenAI;
+  readonly model: string;
+  readonly windows: HistoryWindow;
+  readonly #db: Db;
+  readonly #owner: Owner;
+  readonly #memoryPromptLimit: number;
+  #prompt: string | null;
+
+  constructor(db: Db, config: AppConfig, owner: Owner, prompt: string, apiKey: string | undefined) {
+    this.#db = db;
+    this.#owner = owner;
+    this.#memoryPromptLimit = config.memoryPromptLimit;
+    this.#prompt = prompt;
+    this.agent = getAgent(owner.agentName);
+    this.model = this.agent.model ?? config.openaiModel;
+    this.windows = new HistoryWindow(config.historyWindow);
+    this.client = new OpenAI({
+      apiKey: apiKey || 'demo-mode-no-key',
+      baseURL: config.openaiBaseUrl,
+      timeout: config.openaiTimeoutMs,
+      maxRetries: MODEL_MAX_RETRIES,
+    });
+  }
+
+  /** The compiled prompt, recompiled from D1 after an invalidation. */
+  async systemPrompt(): Promise<string> {
+    if (this.#prompt === null) {
+      const inputs = await loadPromptInputs(this.#db, this.#owner.userId, this.#owner.agentName, this.#memoryPromptLimit);
+      this.#prompt = compileSystemPrompt(this.agent, inputs);
+    }
+    return this.#prompt;
+  }
+
+  invalidatePrompt(): void {
+    this.#prompt = null;
+  }
+}
+
+export async function buildExecutor(db: Db, config: AppConfig, owner: Owner, apiKey: string | undefined): Promise<BuiltExecutor> {
+  const inputs = await loadPromptInputs(db, owner.userId, owner.agentName, config.memoryPromptLimit);
+  return new BuiltExecutor(db, config, owner, compileSystemPrompt(getAgent(owner.agentName), inputs), apiKey);
+}

@@ -1,0 +1,116 @@
+/**
+ * The recent-message window of each open chat, kept warm in the executor so a turn does not
+ * read D1 history, and the trimming rules that turn it into the model's context (SPEC §4.3).
+ */
+import type { ChatMessage, MessageRole, MessageStatus } from '../worker/db/schema';
+
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface WindowMessage {
+  id: string;
+  seq: number;
+  role: MessageRole;
+  content: string;
+  toolCalls: ToolCallRecord[] | null;
+  toolCallId: string | null;
+  name: string | null;
+  status: MessageStatus;
+}
+
+export function toWindowMessage(m: ChatMessage): WindowMessage {
+  return {
+    id: m.id,
+    seq: m.seq,
+    role: m.role,
+    content: m.content,
+    toolCalls: (m.toolCalls as ToolCallRecord[] | null) ?? null,
+    toolCallId: m.toolCallId,
+    name: m.name,
+    status: m.status,
+  };
+}
+
+/** Rough token estimate (≈4 characters a token) plus per-message overhead. */
+export function estimateTokens(message: Pick<WindowMessage, 'content' | 'toolCalls'>): number {
+  const toolChars = message.toolCalls?.reduce((n, call) => n + call.name.length + call.arguments.length, 0) ?? 0;
+  return Math.ceil((message.content.length + toolChars) / 4) + 4;
+}
+
+/**
+ * Splits messages into units that must stay together: an assistant message that called tools
+ * and the tool results answering it. A tool result whose call fell out of the window is dropped,
+ * since the model API rejects a result without its call.
+ */
+function groupTurns(messages: readonly WindowMessage[]): WindowMessage[][] {
+  const groups: WindowMessage[][] = [];
+  for (const message of messages) {
+    const previous = groups.at(-1);
+    if (message.role === 'tool') {
+      const owner = previous?.[0];
+      if (owner?.role === 'assistant' && owner.toolCalls?.some((call) => call.id === message.toolCallId)) previous!.push(message);
+      continue;
+    }
+    groups.push([message]);
+  }
+  return groups;
+}
+
+/** The newest whole groups of `messages` whose estimated tokens fit in `budget`. */
+export function trimToBudget(messages: readonly WindowMessage[], budget: number): WindowMessage[] {
+  const groups = groupTurns(messages);
+  const kept: WindowMessage[][] = [];
+  let used = 0;
+  for (let i = groups.length - 1; i >= 0; i--) {
+    const group = groups[i]!;
+    const cost = group.reduce((n, m) => n + estimateTokens(m), 0);
+    if (used + cost > budget) break;
+    used += cost;
+    kept.unshift(group);
+  }
+  return kept.flat();
+}
+
+export class HistoryWindow {
+  readonly #size: number;
+  readonly #chats = new Map<string, WindowMessage[]>();
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  has(chatId: string): boolean {
+    return this.#chats.has(chatId);
+  }
+
+  get(chatId: string): readonly WindowMessage[] | undefined {
+    return this.#chats.get(chatId);
+  }
+
+  /** Seeds a chat's window from D1 (ascending seq). */
+  load(chatId: string, messages: readonly WindowMessage[]): void {
+    this.#chats.set(chatId, messages.slice(-this.#size));
+  }
+
+  append(chatId: string, ...messages: WindowMessage[]): void {
+    const window = this.#chats.get(chatId);
+    if (!window) return; // not loaded: the next turn reads it from D1 with these included
+    window.push(...messages);
+    if (window.length > this.#size) window.splice(0, window.length - this.#size);
+  }
+
+  drop(chatId: string): void {
+    this.#chats.delete(chatId);
+  }
+
+  clear(): void {
+    this.#chats.clear();
+  }
+
+  get size(): number {
+    return this.#chats.size;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The Hono app under /api. Middleware order matters: request id and headers first, the body
+ * limit before anything reads a body, the Origin check before auth so a forged cookie write
+ * never touches D1.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { ApiError, handleError } from './errors';
+import type { HonoEnv } from './hono-env';
+import { originCheck } from './middleware/origin-check';
+import { authRoutes } from './routes/auth';
+import { healthRoutes } from './routes/health';
+import { agentRoutes } from './routes/agents';
+import { chatRoutes } from './routes/chats';
+import { sessionRoutes } from './routes/sessions';
+import { taskRoutes } from './routes/tasks';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const api = new Hono<HonoEnv>()
+  .use(requestId())
+  .use(secureHeaders())
+  .use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('payload_too_large', 'Request body is larger than 64 KiB');
+      },
+    }),
+  )
+  .use(originCheck)
+  .route('/health', healthRoutes)
+  .route('/auth', authRoutes)
+  .route('/agents', agentRoutes)
+  .route('/chats', chatRoutes)
+  .route('/sessions', sessionRoutes)
+  .route('/tasks', taskRoutes);
+
+const app = new Hono<HonoEnv>().route('/api', api);
+app.notFound((c) => handleError(new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`), c));
+app.onError(handleError);
+
+export type AppType = typeof api;
+export default app;

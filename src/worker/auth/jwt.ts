@@ -1,0 +1,51 @@
+/**
+ * Bring-your-own identity: HS256 JWTs with audience `authenticated` and the user id in `sub`,
+ * as Supabase issues them. The user row is created the first time a subject is seen.
+ */
+import { eq } from 'drizzle-orm';
+import { verify } from 'hono/jwt';
+import type { Db } from '../db/client';
+import { users } from '../db/schema';
+import { UNMATCHABLE_HASH } from './password';
+
+const JWT_AUDIENCE = 'authenticated';
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+
+export const looksLikeJwt = (token: string) => JWT_SHAPE.test(token);
+
+export interface JwtUser {
+  userId: string;
+  email: string;
+}
+
+/** Returns the caller, or null for any bad signature, audience, expiry or subject. */
+export async function verifyJwtUser(db: Db, token: string, secret: string): Promise<JwtUser | null> {
+  let payload: Record<string, unknown>;
+  try {
+    payload = await verify(token, secret, { alg: 'HS256', aud: JWT_AUDIENCE });
+  } catch {
+    return null;
+  }
+  const sub = payload.sub;
+  if (typeof sub !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(sub)) return null;
+  return findOrCreateJwtUser(db, sub, typeof payload.email === 'string' ? payload.email.toLowerCase() : null);
+}
+
+async function findOrCreateJwtUser(db: Db, userId: string, email: string | null): Promise<JwtUser> {
+  const [existing] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
+  if (existing) return { userId, email: existing.email };
+  // An email already taken by a password account must not merge identities: fall back to a
+  // per-subject placeholder that can never collide.
+  const candidates = email ? [email, `${userId}@jwt.invalid`] : [`${userId}@jwt.invalid`];
+  for (const candidate of candidates) {
+    const inserted = await db
+      .insert(users)
+      .values({ id: userId, email: candidate, passwordHash: UNMATCHABLE_HASH, createdAt: Date.now() })
+      .onConflictDoNothing()
+      .returning({ email: users.email });
+    if (inserted[0]) return { userId, email: inserted[0].email };
+    const [raced] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
+    if (raced) return { userId, email: raced.email };
+  }
+  throw new Error('could not create the JWT user');
+}

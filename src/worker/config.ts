@@ -1,0 +1,68 @@
+/**
+ * Typed view of the wrangler vars (SPEC §8). Every lifecycle number is a var so tests and
+ * deployments set their own; parsed once per env object.
+ */
+export interface AppEnv extends Env {
+  /** Secret. Unset → demo mode against the built-in mock model. */
+  OPENAI_API_KEY?: string;
+  /** Secret. Set → HS256 JWTs (audience `authenticated`) are accepted as Bearer tokens. */
+  AUTH_JWT_SECRET?: string;
+}
+
+export interface AppConfig {
+  openaiBaseUrl: string;
+  openaiModel: string;
+  openaiTimeoutMs: number;
+  demoMode: boolean;
+  heartbeatIntervalMs: number;
+  heartbeatPersistMs: number;
+  sessionTtlMs: number;
+  executorIdleTtlMs: number;
+  historyWindow: number;
+  historyTokenBudget: number;
+  maxToolRounds: number;
+  memoryLimit: number;
+  memoryPromptLimit: number;
+  maxMessageChars: number;
+  maxInstructionsChars: number;
+  turnsPerMinute: number;
+  authSessionTtlMs: number;
+  allowedOrigins: string[];
+}
+
+const cache = new WeakMap<object, AppConfig>();
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : fallback;
+}
+
+export function readConfig(env: AppEnv): AppConfig {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const config: AppConfig = {
+    openaiBaseUrl: env.OPENAI_BASE_URL || 'http://127.0.0.1:8790/v1',
+    openaiModel: env.OPENAI_MODEL || 'mock-model',
+    openaiTimeoutMs: positiveInt(env.OPENAI_TIMEOUT_MS, 30_000),
+    demoMode: !env.OPENAI_API_KEY,
+    heartbeatIntervalMs: positiveInt(env.HEARTBEAT_INTERVAL_S, 60) * 1000,
+    heartbeatPersistMs: positiveInt(env.HEARTBEAT_PERSIST_S, 300) * 1000,
+    sessionTtlMs: positiveInt(env.SESSION_TTL_S, 180) * 1000,
+    executorIdleTtlMs: positiveInt(env.EXECUTOR_IDLE_TTL_S, 300) * 1000,
+    historyWindow: positiveInt(env.HISTORY_WINDOW, 40),
+    historyTokenBudget: positiveInt(env.HISTORY_TOKEN_BUDGET, 6000),
+    maxToolRounds: positiveInt(env.MAX_TOOL_ROUNDS, 5),
+    memoryLimit: positiveInt(env.MEMORY_LIMIT, 200),
+    memoryPromptLimit: positiveInt(env.MEMORY_PROMPT_LIMIT, 20),
+    maxMessageChars: positiveInt(env.MAX_MESSAGE_CHARS, 16_000),
+    maxInstructionsChars: positiveInt(env.MAX_INSTRUCTIONS_CHARS, 8000),
+    turnsPerMinute: positiveInt(env.TURNS_PER_MINUTE, 20),
+    authSessionTtlMs: positiveInt(env.AUTH_SESSION_TTL_S, 30 * 24 * 3600) * 1000,
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  };
+  cache.set(env, config);
+  return config;
+}

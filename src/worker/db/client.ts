@@ -1,0 +1,9 @@
+import { drizzle } from 'drizzle-orm/d1';
+import * as schema from './schema';
+
+export type Db = ReturnType<typeof createDb>;
+
+/** Drizzle over the D1 binding. Cheap: a thin wrapper, made per request or per object. */
+export function createDb(d1: D1Database) {
+  return drizzle(d1, { schema });
+}

@@ -1,0 +1,175 @@
+/**
+ * The D1 schema (SPEC §2). camelCase keys over snake_case columns; timestamps are
+ * integer milliseconds since the epoch; ids are `crypto.randomUUID()`.
+ * `npm run db:generate` turns changes here into a new migration under migrations/.
+ */
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  /** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`: the parameters travel with the hash. */
+  passwordHash: text('password_hash').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const authSessions = sqliteTable(
+  'auth_sessions',
+  {
+    /** SHA-256 (hex) of the opaque token; the token itself is never stored. */
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+  },
+  (t) => [index('auth_sessions_user_idx').on(t.userId)],
+);
+
+export const chats = sqliteTable(
+  'chats',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    agentName: text('agent_name').notNull(),
+    title: text('title').notNull().default('New chat'),
+    /** Set when the user renamed the chat, so the first message no longer names it. */
+    titleLocked: integer('title_locked', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    archivedAt: integer('archived_at'),
+  },
+  (t) => [index('chats_user_agent_updated_idx').on(t.userId, t.agentName, t.updatedAt)],
+);
+
+export const END_REASONS = ['unload', 'expired', 'logout', 'replaced'] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+export const chatSessions = sqliteTable(
+  'chat_sessions',
+  {
+    id: text('id').primaryKey(),
+    chatId: text('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    agentName: text('agent_name').notNull(),
+    authSessionId: text('auth_session_id'),
+    clientInstanceId: text('client_instance_id'),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    lastHeartbeatAt: integer('last_heartbeat_at').notNull(),
+    endedAt: integer('ended_at'),
+    endReason: text('end_reason', { enum: END_REASONS }),
+  },
+  (t) => [
+    index('chat_sessions_user_agent_active_idx').on(t.userId, t.agentName, t.isActive),
+    index('chat_sessions_chat_idx').on(t.chatId),
+    index('chat_sessions_auth_session_idx').on(t.authSessionId),
+  ],
+);
+
+export const MESSAGE_ROLES = ['user', 'assistant', 'tool'] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+export const MESSAGE_STATUSES = ['complete', 'interrupted', 'error'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export const chatMessages = sqliteTable(
+  'chat_messages',
+  {
+    id: text('id').primaryKey(),
+    chatId: text('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    role: text('role', { enum: MESSAGE_ROLES }).notNull(),
+    content: text('content').notNull().default(''),
+    /** JSON array of `{id, name, arguments}` for an assistant message that called tools. */
+    toolCalls: text('tool_calls', { mode: 'json' }),
+    toolCallId: text('tool_call_id'),
+    name: text('name'),
+    status: text('status', { enum: MESSAGE_STATUSES }).notNull().default('complete'),
+    clientMessageId: text('client_message_id'),
+    model: text('model'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    /** JSON `{buildMs, ttftMs, totalMs, toolMs}` on assistant messages. */
+    timings: text('timings', { mode: 'json' }),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('chat_messages_chat_seq_uq').on(t.chatId, t.seq),
+    uniqueIndex('chat_messages_chat_client_msg_uq').on(t.chatId, t.clientMessageId),
+  ],
+);
+
+export const agentInstructions = sqliteTable(
+  'agent_instructions',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    agentName: text('agent_name').notNull(),
+    instructions: text('instructions').notNull().default(''),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.agentName] })],
+);
+
+export const agentMemories = sqliteTable(
+  'agent_memories',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    agentName: text('agent_name').notNull(),
+    content: text('content').notNull(),
+    sourceChatId: text('source_chat_id'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('agent_memories_user_agent_created_idx').on(t.userId, t.agentName, t.createdAt)],
+);
+
+export const TASK_STATUSES = ['todo', 'doing', 'done'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const TASK_PRIORITIES = ['low', 'normal', 'high'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+export const tasks = sqliteTable(
+  'tasks',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    notes: text('notes').notNull().default(''),
+    status: text('status', { enum: TASK_STATUSES }).notNull().default('todo'),
+    priority: text('priority', { enum: TASK_PRIORITIES }).notNull().default('normal'),
+    dueAt: integer('due_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    completedAt: integer('completed_at'),
+  },
+  (t) => [
+    index('tasks_user_status_idx').on(t.userId, t.status, t.createdAt),
+    index('tasks_user_created_idx').on(t.userId, t.createdAt),
+  ],
+);
+
+export type User = typeof users.$inferSelect;
+export type Chat = typeof chats.$inferSelect;
+export type ChatSession = typeof chatSessions.$inferSelect;
+export type ChatMessage = typeof chatMessages.$inferSelect;
+export type Task = typeof tasks.$inferSelect;
+export type Memory = typeof agentMemories.$inferSelect;
+

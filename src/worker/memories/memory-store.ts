@@ -1,0 +1,64 @@
+/**
+ * agent_memories for the HTTP routes and the remember/recall/forget tools. At most
+ * MEMORY_LIMIT per (user, agent): adding one past the cap prunes the oldest in the same batch.
+ */
+import { and, desc, eq, inArray, like, notInArray, or } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { agentMemories } from '../db/schema';
+import type { Memory } from '../db/schema';
+
+export function serializeMemory(m: Memory) {
+  return { id: m.id, content: m.content, createdAt: m.createdAt };
+}
+
+const owned = (userId: string, agentName: string) => and(eq(agentMemories.userId, userId), eq(agentMemories.agentName, agentName));
+
+export async function listMemories(db: Db, userId: string, agentName: string, limit = 500): Promise<Memory[]> {
+  return db.select().from(agentMemories).where(owned(userId, agentName)).orderBy(desc(agentMemories.createdAt), desc(agentMemories.id)).limit(limit);
+}
+
+export async function addMemory(db: Db, userId: string, agentName: string, content: string, sourceChatId: string | null, limit: number): Promise<Memory> {
+  const now = Date.now();
+  const memory: Memory = { id: crypto.randomUUID(), userId, agentName, content, sourceChatId, createdAt: now, updatedAt: now };
+  const newest = db
+    .select({ id: agentMemories.id })
+    .from(agentMemories)
+    .where(owned(userId, agentName))
+    .orderBy(desc(agentMemories.createdAt), desc(agentMemories.id))
+    .limit(limit);
+  await db.batch([db.insert(agentMemories).values(memory), db.delete(agentMemories).where(and(owned(userId, agentName), notInArray(agentMemories.id, newest)))]);
+  return memory;
+}
+
+export async function deleteMemory(db: Db, userId: string, agentName: string, id: string): Promise<boolean> {
+  const deleted = await db
+    .delete(agentMemories)
+    .where(and(owned(userId, agentName), eq(agentMemories.id, id)))
+    .returning({ id: agentMemories.id });
+  return deleted.length > 0;
+}
+
+/** Keyword search: a memory matches when it contains any word of the query (case-insensitive). */
+export async function searchMemories(db: Db, userId: string, agentName: string, query: string, limit: number): Promise<Memory[]> {
+  const words = query
+    .toLowerCase()
+    .split(/\W+/)
+    .filter((w) => w.length > 2)
+    .slice(0, 8);
+  const escape = (w: string) => w.replace(/[%_\\]/g, (ch) => `\\${ch}`);
+  return db
+    .select()
+    .from(agentMemories)
+    .where(and(owned(userId, agentName), words.length ? or(...words.map((w) => like(agentMemories.content, `%${escape(w)}%`))) : undefined))
+    .orderBy(desc(agentMemories.createdAt))
+    .limit(limit);
+}
+
+export async function deleteMemoriesById(db: Db, userId: string, agentName: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const deleted = await db
+    .delete(agentMemories)
+    .where(and(owned(userId, agentName), inArray(agentMemories.id, ids)))
+    .returning({ id: agentMemories.id });
+  return deleted.length;
+}

@@ -1,0 +1,79 @@
+/** SPEC §5 Agents: the catalogue, per-user instructions and memories, and executor state. */
+import { and, eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { AGENTS } from '../../objects/agents';
+import type { AgentName } from '../../objects/agents';
+import { readConfig } from '../config';
+import { createDb } from '../db/client';
+import { agentInstructions } from '../db/schema';
+import { ApiError, notFound } from '../errors';
+import { executorFor, viaExecutor } from '../executor-client';
+import type { HonoEnv } from '../hono-env';
+import { addMemory, deleteMemory, listMemories, serializeMemory } from '../memories/memory-store';
+import { requireAuth } from '../middleware/auth';
+import { idSchema, plainText, validate } from '../validation';
+import { agentPath } from './params';
+
+function ownerOf(c: Context<HonoEnv>, agent: AgentName) {
+  return { userId: c.get('auth').userId, agentName: agent };
+}
+
+/** Instructions and memories feed the compiled prompt: the executor must recompile it. */
+async function invalidatePrompt(c: Context<HonoEnv>, agent: AgentName) {
+  const owner = ownerOf(c, agent);
+  await viaExecutor(executorFor(c.env, owner).invalidatePrompt(owner));
+}
+
+export const agentRoutes = new Hono<HonoEnv>()
+  .use(requireAuth)
+  .get('/', (c) => {
+    const model = readConfig(c.env).openaiModel;
+    return c.json({
+      agents: Object.values(AGENTS).map((a) => ({ name: a.name, displayName: a.displayName, description: a.description, model: a.model ?? model, tools: [...a.tools] })),
+      demoMode: readConfig(c.env).demoMode,
+    });
+  })
+  .get('/:agent/executor', agentPath, async (c) => {
+    const owner = ownerOf(c, c.req.valid('param').agent);
+    return c.json(await viaExecutor(executorFor(c.env, owner).getState(owner)));
+  })
+  .get('/:agent/instructions', agentPath, async (c) => {
+    const [row] = await createDb(c.env.DB)
+      .select()
+      .from(agentInstructions)
+      .where(and(eq(agentInstructions.userId, c.get('auth').userId), eq(agentInstructions.agentName, c.req.valid('param').agent)))
+      .limit(1);
+    return c.json({ instructions: row?.instructions ?? '', updatedAt: row?.updatedAt ?? null });
+  })
+  .put('/:agent/instructions', agentPath, validate('json', z.strictObject({ instructions: z.string() })), async (c) => {
+    const { agent } = c.req.valid('param');
+    const max = readConfig(c.env).maxInstructionsChars;
+    const parsed = plainText(max).safeParse(c.req.valid('json').instructions);
+    if (!parsed.success) throw new ApiError('bad_request', `instructions: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const row = { userId: c.get('auth').userId, agentName: agent, instructions: parsed.data, updatedAt: Date.now() };
+    await createDb(c.env.DB)
+      .insert(agentInstructions)
+      .values(row)
+      .onConflictDoUpdate({ target: [agentInstructions.userId, agentInstructions.agentName], set: { instructions: row.instructions, updatedAt: row.updatedAt } });
+    await invalidatePrompt(c, agent);
+    return c.json({ instructions: row.instructions, updatedAt: row.updatedAt });
+  })
+  .get('/:agent/memories', agentPath, async (c) => {
+    const memories = await listMemories(createDb(c.env.DB), c.get('auth').userId, c.req.valid('param').agent);
+    return c.json({ memories: memories.map(serializeMemory) });
+  })
+  .post('/:agent/memories', agentPath, validate('json', z.strictObject({ content: plainText(2000).pipe(z.string().trim().min(1, 'must not be empty')) })), async (c) => {
+    const { agent } = c.req.valid('param');
+    const memory = await addMemory(createDb(c.env.DB), c.get('auth').userId, agent, c.req.valid('json').content, null, readConfig(c.env).memoryLimit);
+    await invalidatePrompt(c, agent);
+    return c.json({ memory: serializeMemory(memory) }, 201);
+  })
+  .delete('/:agent/memories/:id', agentPath, validate('param', z.object({ agent: z.string(), id: idSchema })), async (c) => {
+    const { agent } = c.req.valid('param');
+    const deleted = await deleteMemory(createDb(c.env.DB), c.get('auth').userId, agent as AgentName, c.req.valid('param').id);
+    if (!deleted) throw notFound('Memory');
+    await invalidatePrompt(c, agent as AgentName);
+    return c.body(null, 204);
+  });

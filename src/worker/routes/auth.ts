@@ -1,0 +1,88 @@
+/** SPEC §5 Auth: signup, login, logout, me. */
+import { eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { hashPassword, UNMATCHABLE_HASH, verifyPassword } from '../auth/password';
+import { createAuthSession, deleteAuthSession } from '../auth/sessions';
+import { readConfig } from '../config';
+import { createDb } from '../db/client';
+import { users } from '../db/schema';
+import { ApiError } from '../errors';
+import type { HonoEnv } from '../hono-env';
+import { requireAuth, SESSION_COOKIE } from '../middleware/auth';
+import { validate } from '../validation';
+import { endSessionsOfLogin } from '../executor-client';
+
+const credentials = z.strictObject({
+  email: z
+    .email('must be an email address')
+    .max(254)
+    .transform((e) => e.toLowerCase()),
+  password: z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters'),
+});
+
+const INVALID_LOGIN = 'Email or password is incorrect';
+const RATE_LIMIT_RETRY_S = 60;
+
+function setSessionCookie(c: Context<HonoEnv>, token: string) {
+  const { hostname } = new URL(c.req.url);
+  const local = hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: !local,
+    path: '/',
+    maxAge: Math.floor(readConfig(c.env).authSessionTtlMs / 1000),
+  });
+}
+
+async function checkLoginRate(c: Context<HonoEnv>, email: string) {
+  const ip = c.req.header('CF-Connecting-IP') ?? 'unknown';
+  const [byEmail, byIp] = await Promise.all([
+    c.env.LOGIN_RATE_LIMITER.limit({ key: `email:${email}` }),
+    c.env.LOGIN_RATE_LIMITER.limit({ key: `ip:${ip}` }),
+  ]);
+  if (!byEmail.success || !byIp.success) {
+    throw new ApiError('rate_limited', 'Too many sign-in attempts; try again in a minute', { retryAfterS: RATE_LIMIT_RETRY_S });
+  }
+}
+
+export const authRoutes = new Hono<HonoEnv>()
+  .post('/signup', validate('json', credentials), async (c) => {
+    const { email, password } = c.req.valid('json');
+    const db = createDb(c.env.DB);
+    const passwordHash = await hashPassword(password);
+    const id = crypto.randomUUID();
+    const inserted = await db.insert(users).values({ id, email, passwordHash, createdAt: Date.now() }).onConflictDoNothing().returning({ id: users.id });
+    if (!inserted[0]) throw new ApiError('conflict', 'An account with this email already exists');
+    const { token } = await createAuthSession(db, id, readConfig(c.env).authSessionTtlMs);
+    setSessionCookie(c, token);
+    return c.json({ user: { id, email }, token }, 201);
+  })
+  .post('/login', validate('json', credentials), async (c) => {
+    const { email, password } = c.req.valid('json');
+    await checkLoginRate(c, email);
+    const db = createDb(c.env.DB);
+    const [user] = await db.select().from(users).where(eq(users.email, email)).limit(1);
+    // Verify even for an unknown email so both failures take the same time.
+    const ok = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
+    if (!user || !ok) throw new ApiError('unauthorized', INVALID_LOGIN);
+    const { token } = await createAuthSession(db, user.id, readConfig(c.env).authSessionTtlMs);
+    setSessionCookie(c, token);
+    return c.json({ user: { id: user.id, email: user.email }, token }, 200);
+  })
+  .post('/logout', requireAuth, async (c) => {
+    const auth = c.get('auth');
+    if (auth.authSessionId) {
+      await endSessionsOfLogin(c.env, auth.userId, auth.authSessionId);
+      await deleteAuthSession(createDb(c.env.DB), auth.authSessionId);
+    }
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.body(null, 204);
+  })
+  .get('/me', requireAuth, (c) => {
+    const { userId, email } = c.get('auth');
+    return c.json({ user: { id: userId, email } });
+  });

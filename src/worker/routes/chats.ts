@@ -1,0 +1,95 @@
+/** SPEC §5 Chats. Reads go straight to D1; writes go through the chat's executor. */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { AgentName } from '../../objects/agents';
+import { allMessages, findOwnedChat, listChats, pageMessages } from '../chats/chat-queries';
+import { exportFileName, exportJson, exportMarkdown } from '../chats/export';
+import { serializeChat, serializeMessage } from '../chats/serialize';
+import { createDb } from '../db/client';
+import type { Chat } from '../db/schema';
+import { notFound } from '../errors';
+import { executorFor, viaExecutor } from '../executor-client';
+import type { HonoEnv } from '../hono-env';
+import { requireAuth } from '../middleware/auth';
+import { cursorSchema, decodeCursor, encodeCursor, limitSchema } from '../pagination';
+import { idParam, plainText, validate } from '../validation';
+import { agentName } from './params';
+
+const listQuery = z.object({
+  agent: agentName,
+  cursor: cursorSchema,
+  limit: limitSchema(100, 30),
+  archived: z.enum(['exclude', 'only', 'include']).default('exclude'),
+  q: plainText(100).optional(),
+});
+
+const patchBody = z
+  .strictObject({
+    title: plainText(120).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
+    archived: z.boolean().optional(),
+  })
+  .refine((b) => b.title !== undefined || b.archived !== undefined, 'nothing to update');
+
+const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const messagesQuery = z
+  .object({ before: seq.optional(), after: seq.optional(), limit: limitSchema(200, 50) })
+  .refine((q) => q.before === undefined || q.after === undefined, 'use before or after, not both');
+
+async function ownedChat(c: Context<HonoEnv>, chatId: string): Promise<Chat> {
+  const chat = await findOwnedChat(createDb(c.env.DB), c.get('auth').userId, chatId);
+  if (!chat) throw notFound('Chat');
+  return chat;
+}
+
+function ownerOf(c: Context<HonoEnv>, chat: Chat) {
+  return { userId: c.get('auth').userId, agentName: chat.agentName as AgentName };
+}
+
+export const chatRoutes = new Hono<HonoEnv>()
+  .use(requireAuth)
+  .get('/', validate('query', listQuery), async (c) => {
+    const { agent, cursor, limit, archived, q } = c.req.valid('query');
+    const { rows, hasMore } = await listChats(createDb(c.env.DB), { userId: c.get('auth').userId, agent, after: cursor ? decodeCursor(cursor) : null, limit, archived, query: q });
+    const last = rows.at(-1)?.chat;
+    return c.json({
+      chats: rows.map((r) => serializeChat(r.chat, r.lastMessage)),
+      nextCursor: hasMore && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
+    });
+  })
+  .post('/', validate('json', z.strictObject({ agent: agentName })), async (c) => {
+    const owner = { userId: c.get('auth').userId, agentName: c.req.valid('json').agent };
+    const chat = await viaExecutor(executorFor(c.env, owner).createChat(owner));
+    return c.json({ chat }, 201);
+  })
+  .get('/:id', validate('param', idParam), async (c) => {
+    return c.json({ chat: serializeChat(await ownedChat(c, c.req.valid('param').id)) });
+  })
+  .patch('/:id', validate('param', idParam), validate('json', patchBody), async (c) => {
+    const chat = await ownedChat(c, c.req.valid('param').id);
+    const owner = ownerOf(c, chat);
+    const updated = await viaExecutor(executorFor(c.env, owner).updateChat(owner, chat.id, c.req.valid('json')));
+    return c.json({ chat: updated });
+  })
+  .delete('/:id', validate('param', idParam), async (c) => {
+    const chat = await ownedChat(c, c.req.valid('param').id);
+    const owner = ownerOf(c, chat);
+    await viaExecutor(executorFor(c.env, owner).deleteChat(owner, chat.id));
+    return c.body(null, 204);
+  })
+  .get('/:id/messages', validate('param', idParam), validate('query', messagesQuery), async (c) => {
+    const chat = await ownedChat(c, c.req.valid('param').id);
+    const page = await pageMessages(createDb(c.env.DB), chat.id, c.req.valid('query'));
+    return c.json({ messages: page.messages.map(serializeMessage), hasMore: page.hasMore });
+  })
+  .get('/:id/export', validate('param', idParam), validate('query', z.object({ format: z.enum(['json', 'markdown']).default('json') })), async (c) => {
+    const chat = await ownedChat(c, c.req.valid('param').id);
+    const messages = await allMessages(createDb(c.env.DB), chat.id);
+    const { format } = c.req.valid('query');
+    const body = format === 'json' ? exportJson(chat, messages) : exportMarkdown(chat, messages);
+    const extension = format === 'json' ? 'json' : 'md';
+    c.header('Content-Type', format === 'json' ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="${exportFileName(chat, extension)}"`);
+    return c.body(body);
+  });
+

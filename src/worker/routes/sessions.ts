@@ -1,0 +1,69 @@
+/** SPEC §3 from the outside: open, heartbeat, end and list a tab's sessions. */
+import { and, eq, ne } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AgentName } from '../../objects/agents';
+import { activeSessions } from '../chats/chat-queries';
+import { serializeSession } from '../chats/serialize';
+import { sessionOwner } from '../chats/session-directory';
+import { createDb } from '../db/client';
+import { chatSessions } from '../db/schema';
+import { notFound } from '../errors';
+import { executorFor, viaExecutor } from '../executor-client';
+import type { HonoEnv } from '../hono-env';
+import type { Context } from 'hono';
+import { requireAuth } from '../middleware/auth';
+import { idParam, idSchema, validate } from '../validation';
+import { agentName } from './params';
+
+const openBody = z.strictObject({
+  agent: agentName,
+  chatId: idSchema.optional(),
+  clientInstanceId: idSchema.optional(),
+});
+
+/** A tab that opens a session with another agent leaves its old one (end_reason=replaced). */
+async function endTabSessionsOnOtherAgents(env: HonoEnv['Bindings'], userId: string, agent: AgentName, clientInstanceId: string) {
+  const others = await createDb(env.DB)
+    .select({ id: chatSessions.id, agentName: chatSessions.agentName })
+    .from(chatSessions)
+    .where(and(eq(chatSessions.userId, userId), eq(chatSessions.clientInstanceId, clientInstanceId), eq(chatSessions.isActive, true), ne(chatSessions.agentName, agent)));
+  await Promise.all(
+    others.map((s) => {
+      const owner = { userId, agentName: s.agentName as AgentName };
+      return viaExecutor(executorFor(env, owner).endSession(owner, s.id, 'replaced'));
+    }),
+  );
+}
+
+async function endSession(c: Context<HonoEnv>, sessionId: string) {
+  const { userId } = c.get('auth');
+  const owner = await sessionOwner(createDb(c.env.DB), userId, sessionId);
+  if (!owner) throw notFound('Session');
+  await viaExecutor(executorFor(c.env, owner).endSession(owner, sessionId, 'unload'));
+  return c.body(null, 204);
+}
+
+export const sessionRoutes = new Hono<HonoEnv>()
+  .use(requireAuth)
+  .post('/', validate('json', openBody), async (c) => {
+    const { agent, chatId, clientInstanceId } = c.req.valid('json');
+    const { userId, authSessionId } = c.get('auth');
+    if (clientInstanceId) await endTabSessionsOnOtherAgents(c.env, userId, agent, clientInstanceId);
+    const owner = { userId, agentName: agent };
+    const { created, ...result } = await viaExecutor(executorFor(c.env, owner).openSession(owner, { chatId, clientInstanceId, authSessionId }));
+    return c.json(result, created ? 201 : 200);
+  })
+  .get('/', validate('query', z.object({ agent: agentName })), async (c) => {
+    const rows = await activeSessions(createDb(c.env.DB), c.get('auth').userId, c.req.valid('query').agent);
+    return c.json({ sessions: rows.map(serializeSession) });
+  })
+  .post('/:id/heartbeat', validate('param', idParam), async (c) => {
+    const sessionId = c.req.valid('param').id;
+    const owner = await sessionOwner(createDb(c.env.DB), c.get('auth').userId, sessionId);
+    if (!owner) throw notFound('Session');
+    await viaExecutor(executorFor(c.env, owner).heartbeat(owner, sessionId));
+    return c.body(null, 204);
+  })
+  .post('/:id/end', validate('param', idParam), (c) => endSession(c, c.req.valid('param').id))
+  .delete('/:id', validate('param', idParam), (c) => endSession(c, c.req.valid('param').id));

@@ -1,0 +1,77 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { call, expectError, expectStatus, json, signUp, uniqueEmail } from './helpers';
+
+describe('accounts', () => {
+  it('signs up, reads me, logs out, and refuses the logged-out token', async () => {
+    const caller = await signUp();
+    const me = await expectStatus(200, 'GET', '/auth/me', { caller });
+    expect(me.user).toEqual({ id: caller.userId, email: caller.email });
+
+    await expectStatus(204, 'POST', '/auth/logout', { caller });
+    await expectError(await call('GET', '/auth/me', { caller }), 401, 'unauthorized');
+  });
+
+  it('logs in with the right password and sets an HttpOnly session cookie', async () => {
+    const caller = await signUp();
+    const response = await call('POST', '/auth/login', { body: { email: caller.email.toUpperCase(), password: 'correct horse battery' }, headers: { 'CF-Connecting-IP': caller.ip } });
+    expect(response.status).toBe(200);
+    const cookie = response.headers.get('Set-Cookie') ?? '';
+    expect(cookie).toMatch(/^session=/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    const body = await json(response);
+    expect(body.user.email).toBe(caller.email);
+    const viaCookie = await expectStatus(200, 'GET', '/auth/me', { caller: { ...caller, token: body.token }, cookie: true });
+    expect(viaCookie.user.id).toBe(caller.userId);
+  });
+
+  it('answers a wrong password and an unknown email with the same 401', async () => {
+    const caller = await signUp();
+    const wrongPassword = await expectError(await call('POST', '/auth/login', { body: { email: caller.email, password: 'not the password' }, headers: { 'CF-Connecting-IP': caller.ip } }), 401, 'unauthorized');
+    const unknownEmail = await expectError(await call('POST', '/auth/login', { body: { email: uniqueEmail(), password: 'not the password' }, headers: { 'CF-Connecting-IP': caller.ip } }), 401, 'unauthorized');
+    expect(wrongPassword).toBe(unknownEmail);
+  });
+
+  it('refuses a duplicate email with 409, whatever its case', async () => {
+    const caller = await signUp();
+    await expectError(await call('POST', '/auth/signup', { body: { email: caller.email.toUpperCase(), password: 'another password' } }), 409, 'conflict');
+  });
+
+  it('stores only a salted PBKDF2 hash and only the SHA-256 of the session token', async () => {
+    const caller = await signUp();
+    const user = await env.DB.prepare('SELECT password_hash FROM users WHERE id = ?').bind(caller.userId).first<{ password_hash: string }>();
+    expect(user?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    const sessions = await env.DB.prepare('SELECT id FROM auth_sessions WHERE user_id = ?').bind(caller.userId).all<{ id: string }>();
+    expect(sessions.results).toHaveLength(1);
+    expect(sessions.results[0]!.id).not.toBe(caller.token);
+    expect(sessions.results[0]!.id).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rate-limits repeated login attempts for one email', async () => {
+    const caller = await signUp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      const response = await call('POST', '/auth/login', { body: { email: caller.email, password: 'wrong password' }, headers: { 'CF-Connecting-IP': `192.0.2.${i}` } });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(response.headers.get('Retry-After')).toBe('60');
+        await expectError(response, 429, 'rate_limited');
+        break;
+      }
+    }
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
+  });
+
+  it('refuses requests without credentials', async () => {
+    await expectError(await call('GET', '/tasks'), 401, 'unauthorized');
+    await expectError(await call('GET', '/tasks', { headers: { Authorization: 'Bearer nonsense' } }), 401, 'unauthorized');
+  });
+
+  it('serves health without auth', async () => {
+    const health = await expectStatus(200, 'GET', '/health');
+    expect(health.ok).toBe(true);
+    expect(typeof health.version).toBe('string');
+  });
+});
