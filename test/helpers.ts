@@ -1,5 +1,5 @@
 /** Drives the real Worker the way a client would: HTTP in, JSON out. */
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 
 export const ORIGIN = 'http://localhost';
 
@@ -81,4 +81,68 @@ export async function expectError(response: Response, status: number, code: stri
     throw new Error(`expected error code ${code}, got ${text}`);
   }
   return body.error.message;
+}
+
+export type AgentName = 'assistant' | 'notes';
+
+export function executorStub(caller: Caller, agent: AgentName = 'assistant') {
+  return env.AGENT_EXECUTOR.getByName(`${caller.userId}:${agent}`);
+}
+
+export async function openSession(caller: Caller, body: { agent?: AgentName; chatId?: string; clientInstanceId?: string } = {}, expected?: 200 | 201) {
+  const response = await call('POST', '/sessions', { caller, body: { agent: 'assistant', ...body } });
+  if (response.status !== 200 && response.status !== 201) throw new Error(`open session: ${response.status} ${await response.text()}`);
+  if (expected && response.status !== expected) throw new Error(`open session: expected ${expected}, got ${response.status}`);
+  return { status: response.status, ...(await json(response)) };
+}
+
+export async function executorState(caller: Caller, agent: AgentName = 'assistant') {
+  return expectStatus(200, 'GET', `/agents/${agent}/executor`, { caller });
+}
+
+const COUNTED_TABLES = ['users', 'auth_sessions', 'chats', 'chat_sessions', 'chat_messages', 'agent_instructions', 'agent_memories', 'tasks'];
+
+/**
+ * Counts every row written to D1 from now on, with SQLite triggers that log each insert,
+ * update and delete: the honest way to prove a path does (or does not) write D1.
+ */
+export async function installWriteCounter(): Promise<void> {
+  const statements = [env.DB.prepare('CREATE TABLE IF NOT EXISTS test_write_log (tbl TEXT NOT NULL, op TEXT NOT NULL)')];
+  for (const table of COUNTED_TABLES) {
+    for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
+      statements.push(env.DB.prepare(`CREATE TRIGGER IF NOT EXISTS count_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN INSERT INTO test_write_log VALUES ('${table}', '${op}'); END`));
+    }
+  }
+  await env.DB.batch(statements);
+}
+
+/** Rows written to D1 (per table, optionally) since installWriteCounter. */
+export async function d1Writes(table?: string): Promise<number> {
+  const row = table
+    ? await env.DB.prepare('SELECT count(*) AS n FROM test_write_log WHERE tbl = ?').bind(table).first<{ n: number }>()
+    : await env.DB.prepare('SELECT count(*) AS n FROM test_write_log').first<{ n: number }>();
+  return row!.n;
+}
+
+export async function sessionRow(id: string) {
+  return env.DB.prepare('SELECT * FROM chat_sessions WHERE id = ?').bind(id).first<{ is_active: number; end_reason: string | null; last_heartbeat_at: number; chat_id: string }>();
+}
+
+/** Inserts `count` finished messages straight into D1, as earlier turns would have left them. */
+export async function seedMessages(chatId: string, count: number, startSeq = 1) {
+  const statements = [];
+  for (let i = 0; i < count; i++) {
+    const seq = startSeq + i;
+    statements.push(
+      env.DB.prepare("INSERT INTO chat_messages (id, chat_id, seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?)").bind(
+        crypto.randomUUID(),
+        chatId,
+        seq,
+        seq % 2 ? 'user' : 'assistant',
+        `message ${seq}`,
+        Date.now() + seq,
+      ),
+    );
+  }
+  for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
 }

@@ -15,7 +15,8 @@ import { createDb } from '../worker/db/client';
 import type { Db } from '../worker/db/client';
 import { chats } from '../worker/db/schema';
 import type { Chat, ChatSession, EndReason } from '../worker/db/schema';
-import { ApiError, encodeRpcError, notFound } from '../worker/errors';
+import { ApiError, notFound } from '../worker/errors';
+import type { RpcResult } from '../worker/errors';
 import { planAlarm, shouldEvict } from './alarm-planner';
 import { deleteChatRows, endSessionRows, insertSession, latestOpenChat, newChat, persistHeartbeat, updateChatRow } from './chat-writes';
 import { buildExecutor } from './executor-build';
@@ -77,12 +78,12 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   // ── RPC: sessions ────────────────────────────────────────────────────────────
 
   /** SPEC §3.1. Serialised, so N parallel opens for a chat-less (user, agent) make one chat. */
-  async openSession(owner: Owner, request: OpenSessionRequest): Promise<OpenSessionResult> {
+  async openSession(owner: Owner, request: OpenSessionRequest): Promise<RpcResult<OpenSessionResult>> {
     return this.#rpc(owner, () => this.#serial.run(() => this.#openSession(request)));
   }
 
   /** SPEC §3.2: a local write; D1 hears of it at most every HEARTBEAT_PERSIST_S. */
-  async heartbeat(owner: Owner, sessionId: string): Promise<void> {
+  async heartbeat(owner: Owner, sessionId: string): Promise<RpcResult<void>> {
     return this.#rpc(owner, async () => {
       const now = Date.now();
       const live = this.#sessions.get(sessionId);
@@ -96,7 +97,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   }
 
   /** SPEC §3.4. Idempotent: ending an ended session changes nothing. */
-  async endSession(owner: Owner, sessionId: string, reason: EndReason): Promise<void> {
+  async endSession(owner: Owner, sessionId: string, reason: EndReason): Promise<RpcResult<void>> {
     return this.#rpc(owner, () =>
       this.#serial.run(async () => {
         const live = this.#sessions.get(sessionId);
@@ -106,7 +107,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   }
 
   /** Logout: ends every live session opened with that login. Returns how many ended. */
-  async endSessionsOfLogin(owner: Owner, authSessionId: string): Promise<number> {
+  async endSessionsOfLogin(owner: Owner, authSessionId: string): Promise<RpcResult<number>> {
     return this.#rpc(owner, () =>
       this.#serial.run(async () => {
         const ending = this.#sessions.list().filter((s) => s.authSessionId === authSessionId);
@@ -118,7 +119,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
 
   // ── RPC: chats ───────────────────────────────────────────────────────────────
 
-  async createChat(owner: Owner): Promise<ChatJson> {
+  async createChat(owner: Owner): Promise<RpcResult<ChatJson>> {
     return this.#rpc(owner, async () => {
       const chat = newChat(owner.userId, owner.agentName, Date.now());
       await this.#db.insert(chats).values(chat);
@@ -126,7 +127,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     });
   }
 
-  async updateChat(owner: Owner, chatId: string, patch: { title?: string | undefined; archived?: boolean | undefined }): Promise<ChatJson> {
+  async updateChat(owner: Owner, chatId: string, patch: { title?: string | undefined; archived?: boolean | undefined }): Promise<RpcResult<ChatJson>> {
     return this.#rpc(owner, async () => {
       await this.#ownedChat(chatId);
       const now = Date.now();
@@ -139,7 +140,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     });
   }
 
-  async deleteChat(owner: Owner, chatId: string): Promise<void> {
+  async deleteChat(owner: Owner, chatId: string): Promise<RpcResult<void>> {
     return this.#rpc(owner, () =>
       this.#serial.run(async () => {
         await this.#ownedChat(chatId);
@@ -153,7 +154,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
 
   // ── RPC: state ───────────────────────────────────────────────────────────────
 
-  async getState(owner: Owner): Promise<ExecutorState> {
+  async getState(owner: Owner): Promise<RpcResult<ExecutorState>> {
     return this.#rpc(owner, async () => {
       const built = this.#cache.current;
       return {
@@ -168,7 +169,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   }
 
   /** Drops the compiled prompt after instructions or memories change (SPEC §3.6). */
-  async invalidatePrompt(owner: Owner): Promise<void> {
+  async invalidatePrompt(owner: Owner): Promise<RpcResult<void>> {
     return this.#rpc(owner, async () => {
       this.#cache.current?.invalidatePrompt();
     });
@@ -193,14 +194,13 @@ export class AgentExecutor extends DurableObject<AppEnv> {
 
   // ── internals ────────────────────────────────────────────────────────────────
 
-  async #rpc<T>(owner: Owner, body: () => Promise<T>): Promise<T> {
+  async #rpc<T>(owner: Owner, body: () => Promise<T>): Promise<RpcResult<T>> {
     this.#owner = bindOwner(this.ctx.storage.kv, owner);
     this.#lastActivityAt = Date.now();
     try {
-      return await body();
+      return { ok: true, value: await body() };
     } catch (error) {
-      // RPC keeps only an Error's message; encode the API error so the Worker can rebuild it.
-      if (error instanceof ApiError) throw encodeRpcError(error);
+      if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
       throw error;
     }
   }

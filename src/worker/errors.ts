@@ -57,26 +57,13 @@ export function errorBody(code: ErrorCode, message: string): ErrorBody {
 }
 
 /**
- * Errors thrown inside a Durable Object reach the Worker over RPC as plain Errors; the
- * executor encodes ApiErrors into the message as `api:<code>:<message>` so they survive.
+ * What an executor RPC answers: a value, or the API error it refused with. Errors cross RPC
+ * as data because a thrown Error keeps only its message (and the runtime logs it as uncaught).
  */
-const RPC_ERROR_RE = /^api:([a-z_]+):(.*)$/s;
-
-export function encodeRpcError(error: ApiError): Error {
-  return new Error(`api:${error.code}:${error.message}`);
-}
-
-export function decodeRpcError(error: unknown): ApiError | null {
-  if (!(error instanceof Error)) return null;
-  const match = RPC_ERROR_RE.exec(error.message);
-  if (!match || !(match[1]! in ERROR_STATUS)) return null;
-  return new ApiError(match[1] as ErrorCode, match[2]!);
-}
+export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } };
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const decoded = decodeRpcError(error);
-  if (decoded) return decoded;
   if (error instanceof HTTPException) {
     const code = CODE_BY_STATUS[error.status] ?? (error.status >= 500 ? 'internal' : 'bad_request');
     return new ApiError(code, error.message || 'Request failed');

@@ -10,19 +10,18 @@ import type { Owner } from '../objects/owner';
 import type { AppEnv } from './config';
 import { createDb } from './db/client';
 import { chatSessions } from './db/schema';
-import { decodeRpcError } from './errors';
+import { ApiError } from './errors';
+import type { RpcResult } from './errors';
 
 export function executorFor(env: AppEnv, owner: Owner) {
   return env.AGENT_EXECUTOR.getByName(executorName(owner));
 }
 
-/** Awaits an executor call, turning its encoded API errors back into ApiErrors. */
-export async function viaExecutor<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    throw decodeRpcError(error) ?? error;
-  }
+/** Awaits an executor call and throws the ApiError it answered with, if any. */
+export async function viaExecutor<T>(call: Promise<RpcResult<T>>): Promise<T> {
+  const result = await call;
+  if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+  return result.value;
 }
 
 /** Logout (SPEC §3.4): every agent's executor ends the sessions opened with this login. */

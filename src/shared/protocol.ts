@@ -1,0 +1,66 @@
+/**
+ * The turn wire protocol (SPEC §5), shared by the Worker, the executor and the web client:
+ * SSE event names and payloads, also used as `{type, ...payload}` frames on the live channel.
+ * Type-only apart from the name list, so the client bundle pulls in no server code.
+ */
+
+export type MessageRole = 'user' | 'assistant' | 'tool';
+export type MessageStatus = 'complete' | 'interrupted' | 'error';
+
+export interface ToolCallDto {
+  id: string;
+  name: string;
+  /** The JSON arguments as the model wrote them. */
+  arguments: string;
+}
+
+export interface MessageTimings {
+  buildMs: number;
+  ttftMs: number | null;
+  totalMs: number;
+  toolMs: number;
+}
+
+export interface MessageDto {
+  id: string;
+  seq: number;
+  role: MessageRole;
+  content: string;
+  toolCalls: ToolCallDto[] | null;
+  toolCallId: string | null;
+  name: string | null;
+  status: MessageStatus;
+  clientMessageId: string | null;
+  timings: MessageTimings | null;
+  createdAt: number;
+}
+
+export interface TurnEvents {
+  /** The user's message is durable: the acknowledgment. */
+  user_message: { message: MessageDto };
+  delta: { text: string };
+  tool_call: ToolCallDto;
+  tool_result: { id: string; name: string; result: string };
+  /** An assistant or tool message was stored (tool-calling rounds store one per round). */
+  assistant_message: { message: MessageDto };
+  error: { code: string; message: string };
+  done: Record<string, never>;
+}
+
+export interface LiveEvents extends Omit<TurnEvents, 'done'> {
+  snapshot: { lastSeq: number; inFlight: { messageId: string; text: string; toolCalls: ToolCallDto[] } | null };
+}
+
+export type TurnEventName = keyof TurnEvents;
+export type TurnEvent = { [K in TurnEventName]: { event: K; data: TurnEvents[K] } }[TurnEventName];
+export type LiveFrame = { [K in keyof LiveEvents]: { type: K } & LiveEvents[K] }[keyof LiveEvents];
+
+export const TURN_EVENT_NAMES = ['user_message', 'delta', 'tool_call', 'tool_result', 'assistant_message', 'error', 'done'] as const satisfies readonly TurnEventName[];
+
+/** The non-streaming answer of POST /chats/:id/messages. */
+export interface TurnResult {
+  userMessage: MessageDto;
+  message: MessageDto | null;
+  toolCalls: ToolCallDto[];
+  error: { code: string; message: string } | null;
+}
