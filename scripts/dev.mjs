@@ -1,0 +1,33 @@
+// `npm run dev`: apply local D1 migrations, start the built-in mock model when no API key is
+// configured, then run Vite (the SPA) with the Worker inside workerd via @cloudflare/vite-plugin.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { startMockModel } from '../mock-model/server.mjs';
+
+const MOCK_PORT = Number(process.env.MOCK_MODEL_PORT ?? 8790);
+
+function hasApiKey() {
+  if (process.env.OPENAI_API_KEY) return true;
+  if (!existsSync('.dev.vars')) return false;
+  return /^\s*OPENAI_API_KEY\s*=\s*\S+/m.test(readFileSync('.dev.vars', 'utf8'));
+}
+
+const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local'], { stdio: 'inherit', env: { ...process.env, CI: 'true' } });
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+let mock = null;
+if (hasApiKey()) {
+  console.log('Using the model server configured in .dev.vars.');
+} else {
+  mock = await startMockModel({ port: MOCK_PORT });
+  console.log(`No OPENAI_API_KEY: demo mode on the built-in mock model at ${mock.url}`);
+}
+
+const vite = spawn('npx', ['vite', 'dev', ...process.argv.slice(2)], { stdio: 'inherit' });
+const stop = () => vite.kill('SIGTERM');
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+vite.on('exit', async (code) => {
+  await mock?.close();
+  process.exit(code ?? 0);
+});

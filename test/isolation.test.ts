@@ -1,0 +1,45 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { call, expectError, expectStatus, openSession, seedMessages, sessionRow, signUp } from './helpers';
+
+describe("another user's chats and sessions are invisible", () => {
+  it('answers 404 for every chat and session route, and changes nothing', async () => {
+    const alice = await signUp('alice');
+    const bob = await signUp('bob');
+    const { chat, session } = await openSession(alice, { clientInstanceId: 'alice-tab' });
+    await seedMessages(chat.id, 4);
+    const snapshot = async () => ({
+      chat: await env.DB.prepare('SELECT * FROM chats WHERE id = ?').bind(chat.id).first(),
+      session: await sessionRow(session.id),
+      messages: (await env.DB.prepare('SELECT count(*) AS n FROM chat_messages WHERE chat_id = ?').bind(chat.id).first<{ n: number }>())!.n,
+    });
+    const before = await snapshot();
+
+    const attempts: [string, string, unknown?][] = [
+      ['GET', `/chats/${chat.id}`],
+      ['PATCH', `/chats/${chat.id}`, { title: 'mine now' }],
+      ['DELETE', `/chats/${chat.id}`],
+      ['GET', `/chats/${chat.id}/messages`],
+      ['GET', `/chats/${chat.id}/messages?after=0`],
+      ['GET', `/chats/${chat.id}/export?format=markdown`],
+      ['POST', `/sessions/${session.id}/heartbeat`],
+      ['POST', `/sessions/${session.id}/end`],
+      ['DELETE', `/sessions/${session.id}`],
+    ];
+    for (const [method, path, body] of attempts) {
+      await expectError(await call(method, path, { caller: bob, body }), 404, 'not_found');
+    }
+    // Naming Alice's chat when opening a session is refused the same way.
+    await expectError(await call('POST', '/sessions', { caller: bob, body: { agent: 'assistant', chatId: chat.id } }), 404, 'not_found');
+
+    expect(await snapshot()).toEqual(before);
+    expect((await expectStatus(200, 'GET', '/chats?agent=assistant', { caller: bob })).chats).toEqual([]);
+    expect((await expectStatus(200, 'GET', '/sessions?agent=assistant', { caller: bob })).sessions).toEqual([]);
+  });
+
+  it('keeps the chat of one agent out of another agent’s executor', async () => {
+    const caller = await signUp();
+    const { chat } = await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'notes' } });
+    await expectError(await call('POST', '/sessions', { caller, body: { agent: 'assistant', chatId: chat.id } }), 404, 'not_found');
+  });
+});
