@@ -8,7 +8,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../worker/config';
 import type { AppConfig, AppEnv } from '../worker/config';
-import { findOwnedChat, pageMessages } from '../worker/chats/chat-queries';
+import { findByClientMessageId, findOwnedChat, pageMessages } from '../worker/chats/chat-queries';
 import { serializeChat, serializeMessage, serializeSession } from '../worker/chats/serialize';
 import type { ChatJson, MessageJson, SessionJson } from '../worker/chats/serialize';
 import { createDb } from '../worker/db/client';
@@ -28,8 +28,37 @@ import type { Owner } from './owner';
 import { SerialQueue } from './serial-queue';
 import { SessionRegistry } from './session-registry';
 import type { LiveSession } from './session-registry';
+import type { BatchItem } from 'drizzle-orm/batch';
+import { messageRow, titleFrom } from './messages';
+import { Outbox, outboxStatements } from './outbox';
+import type { OutboxEntry } from './outbox';
+import { CheckpointStore } from './turn/checkpoints';
+import type { Checkpoint } from './turn/checkpoints';
+import { needsRegeneration, storedTurn } from './turn/stored-turn';
+import { runTurn } from './turn/turn-runner';
+import type { TurnProgress } from './turn/turn-runner';
+import { TurnStream } from './turn/turn-stream';
+import type { TurnListener } from './turn/turn-stream';
+import type { ChatMessage } from '../worker/db/schema';
 
 export const FIRST_PAGE_SIZE = 50;
+/** How soon the alarm retries D1 writes that failed (outbox, orphaned checkpoints). */
+const RECOVERY_RETRY_MS = 5_000;
+/** While a reply streams, an alarm stands by in case the object dies mid-reply. */
+const IN_FLIGHT_WATCH_MS = 60_000;
+
+export interface SendMessageRequest {
+  chatId: string;
+  content: string;
+  clientMessageId?: string | undefined;
+  sessionId?: string | undefined;
+}
+
+interface ActiveTurn {
+  controller: AbortController;
+  progress: TurnProgress;
+  finished: Promise<void>;
+}
 
 export interface OpenSessionRequest {
   chatId?: string | undefined;
@@ -61,18 +90,33 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #db: Db;
   readonly #sessions: SessionRegistry;
   readonly #cache: ExecutorCache<BuiltExecutor>;
+  readonly #outbox: Outbox;
+  readonly #checkpoints: CheckpointStore;
   readonly #serial = new SerialQueue();
+  readonly #flushQueue = new SerialQueue();
+  /** In-flight generations by chat: at most one each (SPEC §4.6). */
+  readonly #turns = new Map<string, ActiveTurn>();
+  /** The next seq of each chat this object has written to; it is the chats' only writer. */
+  readonly #nextSeq = new Map<string, number>();
+  /** Chats confirmed to belong to this owner, so a warm turn skips the ownership read. */
+  readonly #knownChats = new Set<string>();
+  readonly #listeners = new Map<string, Set<TurnListener>>();
   #owner: Owner | null;
   #lastActivityAt = Date.now();
-  #inFlight = 0;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.#config = readConfig(env);
     this.#db = createDb(env.DB);
     this.#sessions = new SessionRegistry(ctx.storage.sql);
+    this.#outbox = new Outbox(ctx.storage.sql);
+    this.#checkpoints = new CheckpointStore(ctx.storage.sql);
     this.#owner = storedOwner(ctx.storage.kv);
     this.#cache = new ExecutorCache(ctx.storage.kv, () => buildExecutor(this.#db, this.#config, this.#requireOwner(), env.OPENAI_API_KEY));
+    if (this.#outbox.count() > 0 || this.#checkpoints.count() > 0) {
+      // Woken after a crash or eviction with work left: finish it before serving anyone.
+      void ctx.blockConcurrencyWhile(() => this.#recover());
+    }
   }
 
   // ── RPC: sessions ────────────────────────────────────────────────────────────
@@ -123,6 +167,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     return this.#rpc(owner, async () => {
       const chat = newChat(owner.userId, owner.agentName, Date.now());
       await this.#db.insert(chats).values(chat);
+      this.#knownChats.add(chat.id);
       return serializeChat(chat);
     });
   }
@@ -144,10 +189,67 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     return this.#rpc(owner, () =>
       this.#serial.run(async () => {
         await this.#ownedChat(chatId);
+        this.#turns.get(chatId)?.controller.abort();
+        await this.#turns.get(chatId)?.finished;
         await deleteChatRows(this.#db, chatId);
+        this.#knownChats.delete(chatId);
+        this.#nextSeq.delete(chatId);
         this.#sessions.removeChat(chatId);
         this.#cache.current?.windows.drop(chatId);
         await this.#reschedule();
+      }),
+    );
+  }
+
+  // ── RPC: turns ───────────────────────────────────────────────────────────────
+
+  /**
+   * SPEC §4: stores the user's message (durably, in the outbox) and answers with the turn's
+   * SSE stream, whose first event acknowledges it. The generation runs on without the caller.
+   */
+  async sendMessage(owner: Owner, request: SendMessageRequest): Promise<RpcResult<ReadableStream<Uint8Array>>> {
+    return this.#rpc(owner, async () => {
+      const { chatId } = request;
+      if (this.#turns.has(chatId)) throw new ApiError('busy', 'A reply is still being generated in this chat');
+      if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
+      // Claim the chat before the next await so a parallel send sees it busy.
+      if (this.#turns.has(chatId)) throw new ApiError('busy', 'A reply is still being generated in this chat');
+      const controller = new AbortController();
+      let release!: () => void;
+      const active: ActiveTurn = { controller, progress: { messageId: '', text: '', toolCalls: [] }, finished: new Promise((r) => (release = r)) };
+      this.#turns.set(chatId, active);
+      try {
+        return await this.#startTurn(request, active, release);
+      } catch (error) {
+        this.#turns.delete(chatId);
+        release();
+        throw error;
+      }
+    });
+  }
+
+  /** SPEC §4.5: aborts the chat's generation; answers once the partial reply is stored. */
+  async stop(owner: Owner, chatId: string): Promise<RpcResult<void>> {
+    return this.#rpc(owner, async () => {
+      if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
+      const active = this.#turns.get(chatId);
+      if (!active) return;
+      active.controller.abort();
+      await active.finished;
+    });
+  }
+
+  /** Finds (or creates) the chat the compatibility endpoint talks to when it names none. */
+  async resolveChat(owner: Owner, chatId: string | null): Promise<RpcResult<string>> {
+    return this.#rpc(owner, () =>
+      this.#serial.run(async () => {
+        if (chatId) return (await this.#ownedChat(chatId)).id;
+        const latest = await latestOpenChat(this.#db, owner.userId, owner.agentName);
+        if (latest) return latest.id;
+        const chat = newChat(owner.userId, owner.agentName, Date.now());
+        await this.#db.insert(chats).values(chat);
+        this.#knownChats.add(chat.id);
+        return chat.id;
       }),
     );
   }
@@ -162,7 +264,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         builtAt: built?.builtAt ?? null,
         ...this.#cache.stats(),
         activeSessions: this.#sessions.count(),
-        inFlight: this.#inFlight,
+        inFlight: this.#turns.size,
         nextAlarmAt: await this.ctx.storage.getAlarm(),
       };
     });
@@ -187,6 +289,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       const now = Date.now();
       const stale = this.#sessions.stale(now, this.#config.sessionTtlMs);
       await this.#endSessions(stale, 'expired', now, { reschedule: false });
+      await this.#recover();
       if (shouldEvict({ ...this.#activity(), now })) this.#cache.evict();
       await this.#reschedule();
     });
@@ -214,6 +317,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     const owner = this.#requireOwner();
     const chat = await findOwnedChat(this.#db, owner.userId, chatId);
     if (!chat || chat.agentName !== owner.agentName) throw notFound('Chat');
+    this.#knownChats.add(chat.id);
     return chat;
   }
 
@@ -269,8 +373,8 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   async #openResult(executor: BuiltExecutor, chat: Chat, live: LiveSession, created: boolean): Promise<OpenSessionResult> {
     const page = await pageMessages(this.#db, chat.id, { limit: FIRST_PAGE_SIZE });
     // The first page is the newest messages: it seeds the chat's history window for free.
-    if (!executor.windows.has(chat.id) && (this.#config.historyWindow <= FIRST_PAGE_SIZE || !page.hasMore)) {
-      executor.windows.load(chat.id, page.messages.map(toWindowMessage));
+    if (!executor.windows.has(chat.id) && (this.#config.historyWindow < FIRST_PAGE_SIZE || !page.hasMore)) {
+      this.#adoptChat(executor, chat.id, page.messages);
     }
     const owner = this.#requireOwner();
     return {
@@ -310,7 +414,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     return {
       oldestBeatAt: this.#sessions.oldestBeatAt(),
       cached: this.#cache.current !== null,
-      inFlight: this.#inFlight,
+      inFlight: this.#turns.size,
       lastActivityAt: this.#lastActivityAt,
       idleTtlMs: this.#config.executorIdleTtlMs,
     };
@@ -318,7 +422,10 @@ export class AgentExecutor extends DurableObject<AppEnv> {
 
   /** Keeps exactly one alarm at the earliest due moment, or none. */
   async #reschedule(): Promise<void> {
-    const next = planAlarm({ ...this.#activity(), now: Date.now(), sessionTtlMs: this.#config.sessionTtlMs, orphanCheckAt: null });
+    const now = Date.now();
+    const pendingWrites = this.#outbox.count() > 0 || this.#checkpoints.count() > this.#turns.size;
+    const orphanCheckAt = pendingWrites ? now + RECOVERY_RETRY_MS : this.#turns.size > 0 ? now + IN_FLIGHT_WATCH_MS : null;
+    const next = planAlarm({ ...this.#activity(), now, sessionTtlMs: this.#config.sessionTtlMs, orphanCheckAt });
     const current = await this.ctx.storage.getAlarm();
     if (next === null) {
       if (current !== null) await this.ctx.storage.deleteAlarm();
@@ -326,4 +433,176 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       await this.ctx.storage.setAlarm(next);
     }
   }
+
+  // ── turn internals ───────────────────────────────────────────────────────────
+
+  async #startTurn(request: SendMessageRequest, active: ActiveTurn, release: () => void): Promise<ReadableStream<Uint8Array>> {
+    const owner = this.#requireOwner();
+    const { chatId } = request;
+    const startedAt = Date.now();
+    const executor = await this.#cache.acquire();
+    await this.#loadChat(executor, chatId);
+    if (request.sessionId) {
+      const live = this.#sessions.get(request.sessionId);
+      if (live && live.chatId === chatId && startedAt - live.lastBeatAt < this.#config.sessionTtlMs) await this.#beat(live, startedAt);
+    }
+
+    const stream = new TurnStream(this.#listenersOf(chatId));
+    let userMessage = request.clientMessageId ? await this.#findRetried(executor, chatId, request.clientMessageId) : null;
+    if (userMessage) {
+      await this.#flush();
+      const following = await pageMessages(this.#db, chatId, { after: userMessage.seq, limit: 50 });
+      const stored = storedTurn(following.messages);
+      if (!needsRegeneration(stored)) {
+        stream.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
+        for (const call of stored.toolCalls) stream.emit({ event: 'tool_call', data: call });
+        stream.emit({ event: 'assistant_message', data: { message: serializeMessage(stored.reply!) } });
+        stream.emit({ event: 'done', data: {} });
+        stream.close();
+        this.#turns.delete(chatId);
+        release();
+        return stream.readable;
+      }
+    } else {
+      userMessage = messageRow({ chatId, seq: this.#takeSeq(chatId), role: 'user', content: request.content, clientMessageId: request.clientMessageId ?? null, createdAt: startedAt });
+      this.#store(userMessage);
+      this.#outbox.add({ kind: 'chat-touch', chatId, at: startedAt, title: userMessage.seq === 1 ? titleFrom(userMessage.content) : null });
+      // The outbox write above is durable before any byte of the response leaves (output gate).
+      this.#flush().catch((error: unknown) => this.#deferWrites(error));
+    }
+    stream.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
+
+    const finished = runTurn(
+      {
+        executor,
+        config: this.#config,
+        checkpoints: this.#checkpoints,
+        toolContext: { db: this.#db, config: this.#config, userId: owner.userId, agentName: owner.agentName, chatId, invalidatePrompt: () => executor.invalidatePrompt() },
+        nextSeq: () => this.#takeSeq(chatId),
+        store: (...messages) => this.#store(...messages),
+        finish: (message, checkpointId) => this.#finishTurn(message, checkpointId),
+      },
+      { chatId, userMessage, startedAt, signal: active.controller.signal, stream, progress: active.progress },
+    )
+      .catch((error: unknown) => {
+        console.error(JSON.stringify({ msg: 'turn failed', chatId, error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+        stream.emit({ event: 'error', data: { code: 'internal', message: 'Something went wrong on our side while replying' } });
+        stream.emit({ event: 'done', data: {} });
+      })
+      .finally(async () => {
+        stream.close();
+        this.#turns.delete(chatId);
+        this.#lastActivityAt = Date.now();
+        release();
+        await this.#reschedule().catch(() => undefined);
+      });
+    this.ctx.waitUntil(finished);
+    await this.#reschedule();
+    return stream.readable;
+  }
+
+  /** Seeds the chat's window and next seq from D1 plus anything still in the outbox. */
+  async #loadChat(executor: BuiltExecutor, chatId: string): Promise<void> {
+    if (executor.windows.has(chatId) && this.#nextSeq.has(chatId)) return;
+    const page = await pageMessages(this.#db, chatId, { limit: this.#config.historyWindow + 1 });
+    this.#adoptChat(executor, chatId, page.messages);
+  }
+
+  /** Takes the newest stored messages of a chat as its window and next seq. */
+  #adoptChat(executor: BuiltExecutor, chatId: string, newest: ChatMessage[]): void {
+    const pending = this.#pendingMessages(chatId);
+    const byId = new Map([...newest, ...pending].map((m) => [m.id, m]));
+    const messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
+    executor.windows.load(chatId, messages.map(toWindowMessage));
+    const lastSeq = Math.max(0, ...messages.map((m) => m.seq), ...this.#checkpoints.list().filter((c) => c.chatId === chatId).map((c) => c.seq));
+    this.#nextSeq.set(chatId, Math.max(this.#nextSeq.get(chatId) ?? 1, lastSeq + 1));
+  }
+
+  #pendingMessages(chatId: string): ChatMessage[] {
+    return this.#outbox
+      .pending()
+      .entries.flatMap((e) => (e.kind === 'message' && e.message.chatId === chatId ? [e.message] : []));
+  }
+
+  /** The stored user message a retry names, from the window, the outbox or D1. */
+  async #findRetried(executor: BuiltExecutor, chatId: string, clientMessageId: string): Promise<ChatMessage | null> {
+    const pending = this.#pendingMessages(chatId).find((m) => m.clientMessageId === clientMessageId);
+    if (pending) return pending;
+    const inWindow = executor.windows.get(chatId)?.some((m) => m.clientMessageId === clientMessageId);
+    if (inWindow || (executor.windows.get(chatId)?.length ?? 0) > this.#config.historyWindow) {
+      return findByClientMessageId(this.#db, chatId, clientMessageId);
+    }
+    return null; // the window holds the whole chat, and the id is not in it
+  }
+
+  #takeSeq(chatId: string): number {
+    const seq = this.#nextSeq.get(chatId) ?? 1;
+    this.#nextSeq.set(chatId, seq + 1);
+    return seq;
+  }
+
+  #store(...messages: ChatMessage[]): void {
+    this.#outbox.add(...messages.map((message): OutboxEntry => ({ kind: 'message', message })));
+    this.#cache.current?.windows.append(messages[0]!.chatId, ...messages.map(toWindowMessage));
+  }
+
+  async #finishTurn(message: ChatMessage, checkpointId: string): Promise<void> {
+    // Durable locally first (one synchronous storage transaction), then one D1 batch.
+    this.#store(message);
+    this.#outbox.add({ kind: 'chat-touch', chatId: message.chatId, at: message.createdAt, title: null });
+    this.#checkpoints.remove(checkpointId);
+    await this.#flush().catch((error: unknown) => this.#deferWrites(error));
+  }
+
+  /** Writes every outbox entry to D1 in one batch; serialised so no entry is sent twice at once. */
+  #flush(): Promise<void> {
+    return this.#flushQueue.run(async () => {
+      const { ids, entries } = this.#outbox.pending();
+      if (ids.length === 0) return;
+      await this.#db.batch(outboxStatements(this.#db, entries) as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+      this.#outbox.remove(ids);
+    });
+  }
+
+  #deferWrites(error: unknown): void {
+    console.error(JSON.stringify({ msg: 'D1 write deferred to the alarm', error: String(error) }));
+    void this.ctx.storage.setAlarm(Date.now() + RECOVERY_RETRY_MS);
+  }
+
+  /**
+   * After a crash or eviction: a checkpoint with no generation behind it becomes an
+   * `interrupted` message, and the outbox is written to D1. Safe to repeat.
+   */
+  async #recover(): Promise<void> {
+    for (const checkpoint of this.#checkpoints.list()) {
+      if (this.#turns.get(checkpoint.chatId)?.progress.messageId === checkpoint.messageId) continue;
+      this.#outbox.add({ kind: 'message', message: interruptedMessage(checkpoint) }, { kind: 'chat-touch', chatId: checkpoint.chatId, at: checkpoint.updatedAt, title: null });
+      this.#checkpoints.remove(checkpoint.messageId);
+      this.#cache.current?.windows.drop(checkpoint.chatId);
+    }
+    try {
+      await this.#flush();
+    } catch (error) {
+      this.#deferWrites(error);
+    }
+  }
+
+  #listenersOf(chatId: string): Set<TurnListener> {
+    let set = this.#listeners.get(chatId);
+    if (!set) this.#listeners.set(chatId, (set = new Set()));
+    return set;
+  }
+}
+
+function interruptedMessage(checkpoint: Checkpoint): ChatMessage {
+  return messageRow({
+    id: checkpoint.messageId,
+    chatId: checkpoint.chatId,
+    seq: checkpoint.seq,
+    role: 'assistant',
+    content: checkpoint.content,
+    status: 'interrupted',
+    model: checkpoint.model,
+    createdAt: checkpoint.updatedAt,
+  });
 }

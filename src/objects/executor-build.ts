@@ -11,6 +11,8 @@ import type { AgentDefinition } from './agents';
 import { HistoryWindow } from './history-window';
 import type { Owner } from './owner';
 import { compileSystemPrompt, loadPromptInputs } from './system-prompt';
+import { toolsFor } from './tools';
+import type { ToolRegistry } from './tools/tool-registry';
 
 /** The SDK retries 429/5xx/timeouts itself with backoff; two retries keeps a failing turn short. */
 export const MODEL_MAX_RETRIES = 2;
@@ -21,6 +23,8 @@ export class BuiltExecutor {
   readonly client: OpenAI;
   readonly model: string;
   readonly windows: HistoryWindow;
+  /** Tool definitions compiled once; each run is bound to the caller through its ToolContext. */
+  readonly tools: ToolRegistry;
   readonly #db: Db;
   readonly #owner: Owner;
   readonly #memoryPromptLimit: number;
@@ -33,7 +37,9 @@ export class BuiltExecutor {
     this.#prompt = prompt;
     this.agent = getAgent(owner.agentName);
     this.model = this.agent.model ?? config.openaiModel;
-    this.windows = new HistoryWindow(config.historyWindow);
+    // One more than HISTORY_WINDOW: the window also holds the turn's new message.
+    this.windows = new HistoryWindow(config.historyWindow + 1);
+    this.tools = toolsFor(this.agent);
     this.client = new OpenAI({
       apiKey: apiKey || 'demo-mode-no-key',
       baseURL: config.openaiBaseUrl,

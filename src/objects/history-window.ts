@@ -19,6 +19,7 @@ export interface WindowMessage {
   toolCallId: string | null;
   name: string | null;
   status: MessageStatus;
+  clientMessageId: string | null;
 }
 
 export function toWindowMessage(m: ChatMessage): WindowMessage {
@@ -31,6 +32,7 @@ export function toWindowMessage(m: ChatMessage): WindowMessage {
     toolCallId: m.toolCallId,
     name: m.name,
     status: m.status,
+    clientMessageId: m.clientMessageId,
   };
 }
 

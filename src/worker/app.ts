@@ -16,6 +16,7 @@ import { agentRoutes } from './routes/agents';
 import { chatRoutes } from './routes/chats';
 import { sessionRoutes } from './routes/sessions';
 import { taskRoutes } from './routes/tasks';
+import { compatChatRoutes } from './routes/turns';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -36,7 +37,8 @@ const api = new Hono<HonoEnv>()
   .route('/agents', agentRoutes)
   .route('/chats', chatRoutes)
   .route('/sessions', sessionRoutes)
-  .route('/tasks', taskRoutes);
+  .route('/tasks', taskRoutes)
+  .route('/chat', compatChatRoutes);
 
 const app = new Hono<HonoEnv>().route('/api', api);
 app.notFound((c) => handleError(new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`), c));

@@ -105,3 +105,12 @@ export async function activeSessions(db: Db, userId: string, agent: string) {
     .where(and(eq(chatSessions.userId, userId), eq(chatSessions.agentName, agent), eq(chatSessions.isActive, true)))
     .orderBy(desc(chatSessions.createdAt));
 }
+
+export async function findByClientMessageId(db: Db, chatId: string, clientMessageId: string): Promise<ChatMessage | null> {
+  const [row] = await db
+    .select()
+    .from(chatMessages)
+    .where(and(eq(chatMessages.chatId, chatId), eq(chatMessages.clientMessageId, clientMessageId)))
+    .limit(1);
+  return row ?? null;
+}

@@ -1,4 +1,5 @@
 /** The API's JSON shapes for chats, messages and sessions (SPEC §5). */
+import type { MessageDto, MessageTimings, ToolCallDto } from '../../shared/protocol';
 import type { Chat, ChatMessage, ChatSession } from '../db/schema';
 
 export interface LastMessage {
@@ -20,22 +21,22 @@ export function serializeChat(chat: Chat, lastMessage: LastMessage | null = null
 }
 export type ChatJson = ReturnType<typeof serializeChat>;
 
-export function serializeMessage(m: ChatMessage) {
+export function serializeMessage(m: ChatMessage): MessageDto {
   return {
     id: m.id,
     seq: m.seq,
     role: m.role,
     content: m.content,
-    toolCalls: (m.toolCalls as { id: string; name: string; arguments: string }[] | null) ?? null,
+    toolCalls: (m.toolCalls as ToolCallDto[] | null) ?? null,
     toolCallId: m.toolCallId,
     name: m.name,
     status: m.status,
     clientMessageId: m.clientMessageId,
-    timings: (m.timings as Record<string, number> | null) ?? null,
+    timings: (m.timings as MessageTimings | null) ?? null,
     createdAt: m.createdAt,
   };
 }
-export type MessageJson = ReturnType<typeof serializeMessage>;
+export type MessageJson = MessageDto;
 
 export function serializeSession(s: Pick<ChatSession, 'id' | 'chatId' | 'agentName' | 'isActive' | 'lastHeartbeatAt' | 'createdAt'>) {
   return {

@@ -15,6 +15,7 @@ import { requireAuth } from '../middleware/auth';
 import { cursorSchema, decodeCursor, encodeCursor, limitSchema } from '../pagination';
 import { idParam, plainText, validate } from '../validation';
 import { agentName } from './params';
+import { chatTurnRoutes } from './turns';
 
 const listQuery = z.object({
   agent: agentName,
@@ -91,5 +92,6 @@ export const chatRoutes = new Hono<HonoEnv>()
     c.header('Content-Type', format === 'json' ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8');
     c.header('Content-Disposition', `attachment; filename="${exportFileName(chat, extension)}"`);
     return c.body(body);
-  });
+  })
+  .route('/', chatTurnRoutes);
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AgentName } from '../../objects/agents';
 import { activeSessions } from '../chats/chat-queries';
 import { serializeSession } from '../chats/serialize';
-import { sessionOwner } from '../chats/session-directory';
+import { sessionDirectory } from '../chats/owner-directory';
 import { createDb } from '../db/client';
 import { chatSessions } from '../db/schema';
 import { notFound } from '../errors';
@@ -38,7 +38,7 @@ async function endTabSessionsOnOtherAgents(env: HonoEnv['Bindings'], userId: str
 
 async function endSession(c: Context<HonoEnv>, sessionId: string) {
   const { userId } = c.get('auth');
-  const owner = await sessionOwner(createDb(c.env.DB), userId, sessionId);
+  const owner = await sessionDirectory.find(createDb(c.env.DB), userId, sessionId);
   if (!owner) throw notFound('Session');
   await viaExecutor(executorFor(c.env, owner).endSession(owner, sessionId, 'unload'));
   return c.body(null, 204);
@@ -60,7 +60,7 @@ export const sessionRoutes = new Hono<HonoEnv>()
   })
   .post('/:id/heartbeat', validate('param', idParam), async (c) => {
     const sessionId = c.req.valid('param').id;
-    const owner = await sessionOwner(createDb(c.env.DB), c.get('auth').userId, sessionId);
+    const owner = await sessionDirectory.find(createDb(c.env.DB), c.get('auth').userId, sessionId);
     if (!owner) throw notFound('Session');
     await viaExecutor(executorFor(c.env, owner).heartbeat(owner, sessionId));
     return c.body(null, 204);

@@ -1,0 +1,61 @@
+/**
+ * The partial reply of an in-flight generation, in the executor's own storage (SPEC §4.5):
+ * updated at most every CHECKPOINT_INTERVAL_MS, never a D1 write per token. If the object dies
+ * mid-reply, the next wake (or the alarm) finds it and writes it to D1 as `interrupted`.
+ */
+import type { ToolCallRecord } from '../history-window';
+
+export const CHECKPOINT_INTERVAL_MS = 250;
+
+export interface Checkpoint {
+  messageId: string;
+  chatId: string;
+  seq: number;
+  content: string;
+  toolCalls: ToolCallRecord[];
+  model: string;
+  startedAt: number;
+  updatedAt: number;
+}
+
+type Row = {
+  message_id: string;
+  chat_id: string;
+  seq: number;
+  content: string;
+  tool_calls: string;
+  model: string;
+  started_at: number;
+  updated_at: number;
+};
+
+export class CheckpointStore {
+  readonly #sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS checkpoints (
+      message_id TEXT PRIMARY KEY, chat_id TEXT NOT NULL, seq INTEGER NOT NULL, content TEXT NOT NULL,
+      tool_calls TEXT NOT NULL, model TEXT NOT NULL, started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+    )`);
+  }
+
+  save(c: Checkpoint): void {
+    this.#sql.exec('INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?)', c.messageId, c.chatId, c.seq, c.content, JSON.stringify(c.toolCalls), c.model, c.startedAt, c.updatedAt);
+  }
+
+  remove(messageId: string): void {
+    this.#sql.exec('DELETE FROM checkpoints WHERE message_id = ?', messageId);
+  }
+
+  list(): Checkpoint[] {
+    return this.#sql
+      .exec<Row>('SELECT * FROM checkpoints ORDER BY started_at')
+      .toArray()
+      .map((r) => ({ messageId: r.message_id, chatId: r.chat_id, seq: r.seq, content: r.content, toolCalls: JSON.parse(r.tool_calls) as ToolCallRecord[], model: r.model, startedAt: r.started_at, updatedAt: r.updated_at }));
+  }
+
+  count(): number {
+    return this.#sql.exec<{ n: number }>('SELECT count(*) AS n FROM checkpoints').one().n;
+  }
+}

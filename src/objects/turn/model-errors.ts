@@ -1,0 +1,23 @@
+/** Turns whatever the model call threw into the clear message a user sees (SPEC §4.5). */
+import { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+
+export interface TurnFailure {
+  code: 'upstream_error' | 'rate_limited' | 'interrupted' | 'tool_rounds_exceeded';
+  message: string;
+}
+
+export function describeModelError(error: unknown, timeoutMs: number): TurnFailure {
+  if (error instanceof APIConnectionTimeoutError) {
+    return { code: 'upstream_error', message: `The model did not answer within ${Math.round(timeoutMs / 1000)} s. Please try again.` };
+  }
+  if (error instanceof APIUserAbortError) return { code: 'interrupted', message: 'The reply was stopped.' };
+  if (error instanceof APIError && error.status === 429) {
+    return { code: 'rate_limited', message: 'The model is busy (rate limited). Please try again in a moment.' };
+  }
+  if (error instanceof APIError && typeof error.status === 'number') {
+    return { code: 'upstream_error', message: `The model server failed (HTTP ${error.status}). Please try again.` };
+  }
+  if (error instanceof SyntaxError) return { code: 'upstream_error', message: 'The model sent a malformed reply. Please try again.' };
+  if (error instanceof APIError) return { code: 'upstream_error', message: 'Could not reach the model server. Please try again.' };
+  return { code: 'upstream_error', message: 'The model’s reply broke off unexpectedly. Please try again.' };
+}

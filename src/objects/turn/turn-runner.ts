@@ -1,0 +1,155 @@
+/**
+ * One chat turn after the user's message is durable (SPEC §4.3–5): build the context, stream
+ * the model, run tools for at most MAX_TOOL_ROUNDS, checkpoint the partial reply locally, and
+ * end with exactly one stored assistant message — complete, interrupted or error — and a
+ * `done` event, whatever happens.
+ */
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { AppConfig } from '../../worker/config';
+import { serializeMessage } from '../../worker/chats/serialize';
+import type { ChatMessage, MessageStatus } from '../../worker/db/schema';
+import type { BuiltExecutor } from '../executor-build';
+import { toWindowMessage, trimToBudget, estimateTokens } from '../history-window';
+import type { ToolCallRecord } from '../history-window';
+import { messageRow, toModelMessages, toModelToolCall } from '../messages';
+import type { Timings } from '../messages';
+import { withCurrentDate } from '../system-prompt';
+import type { ToolContext } from '../tools/tool-registry';
+import { CHECKPOINT_INTERVAL_MS } from './checkpoints';
+import type { CheckpointStore } from './checkpoints';
+import { describeModelError } from './model-errors';
+import type { TurnFailure } from './model-errors';
+import { streamModelReply } from './model-stream';
+import type { TurnStream } from './turn-stream';
+
+export interface TurnDeps {
+  executor: BuiltExecutor;
+  config: AppConfig;
+  checkpoints: CheckpointStore;
+  toolContext: ToolContext;
+  nextSeq(): number;
+  /** Makes intermediate messages (tool calls and results) durable and part of the window. */
+  store(...messages: ChatMessage[]): void;
+  /** Makes the final assistant message durable and writes everything pending to D1. */
+  finish(message: ChatMessage, checkpointId: string): Promise<void>;
+}
+
+/** What the live channel shows a tab that joins mid-reply. */
+export interface TurnProgress {
+  messageId: string;
+  text: string;
+  toolCalls: ToolCallRecord[];
+}
+
+export interface TurnInput {
+  chatId: string;
+  userMessage: ChatMessage;
+  startedAt: number;
+  signal: AbortSignal;
+  stream: TurnStream;
+  progress: TurnProgress;
+}
+
+export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
+  const { executor, config } = deps;
+  const { stream, signal, progress } = input;
+  const clock = { buildMs: 0, ttftMs: null as number | null, toolMs: 0 };
+  const usage = { prompt: 0, completion: 0 };
+
+  const conversation = await buildContext(deps, input);
+  clock.buildMs = Date.now() - input.startedAt;
+
+  const settle = async (content: string, status: MessageStatus, failure: TurnFailure | null, seq: number, messageId: string) => {
+    const timings: Timings = { ...clock, totalMs: Date.now() - input.startedAt };
+    const message = messageRow({
+      id: messageId,
+      chatId: input.chatId,
+      seq,
+      role: 'assistant',
+      content,
+      status,
+      model: executor.model,
+      promptTokens: usage.prompt || null,
+      completionTokens: usage.completion || null,
+      timings,
+    });
+    await deps.finish(message, messageId);
+    // A stop is the user's own doing: the partial reply is the answer, not an error.
+    if (failure && failure.code !== 'interrupted') stream.emit({ event: 'error', data: { code: failure.code, message: failure.message } });
+    stream.emit({ event: 'assistant_message', data: { message: serializeMessage(message) } });
+    stream.emit({ event: 'done', data: {} });
+  };
+
+  for (let round = 0; ; round++) {
+    const messageId = crypto.randomUUID();
+    const seq = deps.nextSeq();
+    const checkpoint = { messageId, chatId: input.chatId, seq, content: '', toolCalls: [] as ToolCallRecord[], model: executor.model, startedAt: Date.now(), updatedAt: Date.now() };
+    deps.checkpoints.save(checkpoint);
+    Object.assign(progress, { messageId, text: '', toolCalls: [] });
+    let partial = '';
+    let reply;
+    try {
+      reply = await streamModelReply({
+        client: executor.client,
+        model: executor.model,
+        temperature: executor.agent.temperature,
+        messages: conversation,
+        tools: executor.tools.definitions,
+        signal,
+        onFirstChunk: () => undefined,
+        onDelta: (text) => {
+          clock.ttftMs ??= Date.now() - input.startedAt;
+          partial += text;
+          progress.text = partial;
+          stream.emit({ event: 'delta', data: { text } });
+          const now = Date.now();
+          if (now - checkpoint.updatedAt >= CHECKPOINT_INTERVAL_MS) {
+            deps.checkpoints.save({ ...checkpoint, content: partial, updatedAt: now });
+            checkpoint.updatedAt = now;
+          }
+        },
+      });
+    } catch (error) {
+      const failure = signal.aborted ? ({ code: 'interrupted', message: 'The reply was stopped.' } as const) : describeModelError(error, config.openaiTimeoutMs);
+      return settle(partial, failure.code === 'interrupted' ? 'interrupted' : 'error', failure, seq, messageId);
+    }
+    usage.prompt += reply.promptTokens ?? 0;
+    usage.completion += reply.completionTokens ?? 0;
+    // The SDK ends an aborted stream quietly; a stream with no finish reason was cut off.
+    if (signal.aborted) return settle(reply.content, 'interrupted', { code: 'interrupted', message: 'The reply was stopped.' }, seq, messageId);
+    if (!reply.finished) return settle(reply.content, 'error', describeModelError(new Error('cut'), config.openaiTimeoutMs), seq, messageId);
+    if (reply.toolCalls.length === 0) return settle(reply.content, 'complete', null, seq, messageId);
+    if (round >= config.maxToolRounds) {
+      const failure: TurnFailure = { code: 'tool_rounds_exceeded', message: `Stopped after ${config.maxToolRounds} rounds of tool calls without a final answer.` };
+      return settle(reply.content, 'error', failure, seq, messageId);
+    }
+
+    // A tool round: the call and each result are stored as messages, then the model goes on.
+    const callMessage = messageRow({ id: messageId, chatId: input.chatId, seq, role: 'assistant', content: reply.content, toolCalls: reply.toolCalls, model: executor.model });
+    deps.store(callMessage);
+    deps.checkpoints.remove(messageId);
+    conversation.push({ role: 'assistant', content: reply.content || null, tool_calls: reply.toolCalls.map(toModelToolCall) });
+    for (const call of reply.toolCalls) {
+      stream.emit({ event: 'tool_call', data: call });
+      progress.toolCalls.push(call);
+      const started = Date.now();
+      const outcome = await executor.tools.run(call.name, call.arguments, deps.toolContext);
+      clock.toolMs += Date.now() - started;
+      deps.store(messageRow({ chatId: input.chatId, seq: deps.nextSeq(), role: 'tool', content: outcome.result, toolCallId: call.id, name: call.name }));
+      stream.emit({ event: 'tool_result', data: { id: call.id, name: call.name, result: outcome.result } });
+      conversation.push({ role: 'tool', tool_call_id: call.id, content: outcome.result });
+    }
+    if (signal.aborted) return settle('', 'interrupted', { code: 'interrupted', message: 'The reply was stopped.' }, deps.nextSeq(), crypto.randomUUID());
+  }
+}
+
+/** System prompt + the chat's recent window (trimmed to the token budget) ending with the new message. */
+async function buildContext(deps: TurnDeps, input: TurnInput): Promise<ChatCompletionMessageParam[]> {
+  const { executor, config } = deps;
+  const window = executor.windows.get(input.chatId) ?? [];
+  const newMessage = toWindowMessage(input.userMessage);
+  const earlier = window.filter((m) => m.id !== newMessage.id && m.seq < newMessage.seq);
+  const history = trimToBudget(earlier, Math.max(0, config.historyTokenBudget - estimateTokens(newMessage)));
+  const system = withCurrentDate(await executor.systemPrompt(), new Date());
+  return [{ role: 'system', content: system }, ...toModelMessages(history), ...toModelMessages([newMessage])];
+}

@@ -1,0 +1,38 @@
+/**
+ * Which executor holds a chat or a session. Turns and heartbeats name only the chat or the
+ * session, so the Worker must learn its agent: a D1 read the first time, then an
+ * isolate-local cache. Owner and agent never change, so a cached answer is never wrong; a
+ * deleted chat or session is refused by its executor instead.
+ */
+import type { AgentName } from '../../objects/agents';
+import type { Owner } from '../../objects/owner';
+import type { Db } from '../db/client';
+import { findOwnedChat, findOwnedSession } from './chat-queries';
+
+const MAX_ENTRIES = 10_000;
+
+type Lookup = (db: Db, userId: string, id: string) => Promise<{ agentName: string } | null>;
+
+class OwnerDirectory {
+  readonly #lookup: Lookup;
+  readonly #owners = new Map<string, Owner>();
+
+  constructor(lookup: Lookup) {
+    this.#lookup = lookup;
+  }
+
+  /** The owner of `id` if it is `userId`'s, else null (another user's id is simply unknown). */
+  async find(db: Db, userId: string, id: string): Promise<Owner | null> {
+    const cached = this.#owners.get(id);
+    if (cached) return cached.userId === userId ? cached : null;
+    const row = await this.#lookup(db, userId, id);
+    if (!row) return null;
+    const owner: Owner = { userId, agentName: row.agentName as AgentName };
+    if (this.#owners.size >= MAX_ENTRIES) this.#owners.delete(this.#owners.keys().next().value!);
+    this.#owners.set(id, owner);
+    return owner;
+  }
+}
+
+export const chatDirectory = new OwnerDirectory(findOwnedChat);
+export const sessionDirectory = new OwnerDirectory(findOwnedSession);

@@ -1,0 +1,87 @@
+/** SPEC §4–5: a chat turn as SSE or JSON, stop, and the older /chat contract. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { isAgentName } from '../../objects/agents';
+import { chatDirectory } from '../chats/owner-directory';
+import { createDb } from '../db/client';
+import { ApiError, notFound } from '../errors';
+import { executorFor, viaExecutor } from '../executor-client';
+import type { HonoEnv } from '../hono-env';
+import { requireAuth } from '../middleware/auth';
+import { collectTurn } from '../turns/collect-turn';
+import { eventStreamResponse, startTurn, wantsEventStream } from '../turns/start-turn';
+import { idParam, idSchema, plainText, validate } from '../validation';
+
+/** Length is checked against MAX_MESSAGE_CHARS per deployment; this cap only bounds parsing. */
+const content = plainText(60_000);
+
+const sendBody = z.strictObject({ content, clientMessageId: idSchema.optional(), sessionId: idSchema.optional() });
+
+/** Mounted inside the chats sub-app, which authenticates. */
+export const chatTurnRoutes = new Hono<HonoEnv>()
+  .post('/:id/messages', validate('param', idParam), validate('json', sendBody), async (c) => {
+    const chatId = c.req.valid('param').id;
+    const owner = await chatDirectory.find(createDb(c.env.DB), c.get('auth').userId, chatId);
+    if (!owner) throw notFound('Chat');
+    const stream = await startTurn(c, owner, { chatId, ...c.req.valid('json') });
+    if (wantsEventStream(c)) return eventStreamResponse(stream);
+    const { toolResults: _results, ...turn } = await collectTurn(stream);
+    if (turn.error && turn.message?.status === 'error') throw new ApiError('upstream_error', turn.error.message);
+    return c.json(turn);
+  })
+  .post('/:id/stop', validate('param', idParam), async (c) => {
+    const chatId = c.req.valid('param').id;
+    const owner = await chatDirectory.find(createDb(c.env.DB), c.get('auth').userId, chatId);
+    if (!owner) throw notFound('Chat');
+    await viaExecutor(executorFor(c.env, owner).stop(owner, chatId));
+    return c.body(null, 204);
+  });
+
+/** The older contract: session_id carries the chat id. */
+export const compatChatRoutes = new Hono<HonoEnv>().use(requireAuth).post(
+  '/',
+  validate(
+    'json',
+    z
+      .strictObject({
+        agent_name: z.string().max(64).optional(),
+        agent_id: z.string().max(64).optional(),
+        message: content,
+        session_id: idSchema.nullish(),
+        client_message_id: idSchema.optional(),
+      })
+      .refine((b) => b.agent_name ?? b.agent_id, 'agent_name: is required'),
+  ),
+  async (c) => {
+    const body = c.req.valid('json');
+    const agentName = (body.agent_name ?? body.agent_id)!;
+    if (!isAgentName(agentName)) throw new ApiError('bad_request', `agent_name: unknown agent "${agentName}"`);
+    const { userId } = c.get('auth');
+    const db = createDb(c.env.DB);
+    if (body.session_id) {
+      const known = await chatDirectory.find(db, userId, body.session_id);
+      if (!known || known.agentName !== agentName) throw notFound('Chat');
+    }
+    const owner = { userId, agentName };
+    const chatId = await viaExecutor(executorFor(c.env, owner).resolveChat(owner, body.session_id ?? null));
+    const stream = await startTurn(c, owner, { chatId, content: body.message, clientMessageId: body.client_message_id });
+    if (wantsEventStream(c)) return eventStreamResponse(stream);
+    const turn = await collectTurn(stream);
+    const firstCall = turn.toolCalls[0];
+    return c.json({
+      session_id: chatId,
+      response: turn.message?.content ?? '',
+      tool_name: firstCall?.name ?? null,
+      tool_input: firstCall ? safeJson(firstCall.arguments) : null,
+      error: turn.error?.message ?? null,
+    });
+  },
+);
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,60 @@
+/** Sending turns and reading their SSE events, as a client would. */
+import { expect } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { createParser } from 'eventsource-parser';
+import { call, expectStatus, openSession } from './helpers';
+import type { AgentName, Caller } from './helpers';
+
+export interface SseEvent {
+  event: string;
+  data: any;
+}
+
+export async function readEvents(response: Response): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  const parser = createParser({ onEvent: (e) => events.push({ event: e.event ?? 'message', data: JSON.parse(e.data) }) });
+  parser.feed(await response.text());
+  return events;
+}
+
+export function sendStreaming(caller: Caller, chatId: string, content: string, extra: Record<string, unknown> = {}) {
+  return call('POST', `/chats/${chatId}/messages`, { caller, body: { content, ...extra }, headers: { Accept: 'text/event-stream' } });
+}
+
+export async function streamTurn(caller: Caller, chatId: string, content: string, extra: Record<string, unknown> = {}): Promise<SseEvent[]> {
+  const response = await sendStreaming(caller, chatId, content, extra);
+  if (response.status !== 200) throw new Error(`turn: ${response.status} ${await response.text()}`);
+  expect(response.headers.get('Content-Type')).toMatch(/^text\/event-stream/);
+  return readEvents(response);
+}
+
+export async function newChat(caller: Caller, agent: AgentName = 'assistant'): Promise<string> {
+  return (await openSession(caller, { agent, clientInstanceId: crypto.randomUUID() })).chat.id;
+}
+
+export async function storedMessages(chatId: string) {
+  const { results } = await env.DB.prepare('SELECT * FROM chat_messages WHERE chat_id = ? ORDER BY seq').bind(chatId).all<any>();
+  return results;
+}
+
+/** The requests the mock model received that contain `marker`, oldest first. */
+export async function modelRequests(marker: string): Promise<any[]> {
+  const base = env.OPENAI_BASE_URL.replace(/\/v1\/?$/, '');
+  const response = await fetch(`${base}/__requests?contains=${encodeURIComponent(marker)}`);
+  return ((await response.json()) as { requests: any[] }).requests;
+}
+
+/** Polls until `check` returns a truthy value (a reply finishing in the background). */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const marker = () => `m${crypto.randomUUID().slice(0, 8)}`;
+
+export { expectStatus };

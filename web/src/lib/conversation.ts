@@ -1,0 +1,158 @@
+/**
+ * What the chat panel shows, as plain data: the stored messages of a chat, the user's messages
+ * that the server has not acknowledged yet, and the reply being streamed. Every SSE event of a
+ * turn is applied by `applyTurnEvent`, a pure function, so the rules are unit-tested without a
+ * browser.
+ */
+import type { MessageDto, ToolCallDto, TurnEvent } from '../../../src/shared/protocol';
+
+export interface TurnError {
+  code: string;
+  message: string;
+}
+
+/** A message typed in this tab and not yet stored by the server (or refused by it). */
+export interface PendingMessage {
+  clientMessageId: string;
+  content: string;
+  createdAt: number;
+  /** sending → the request is out; failed → show the error with Retry; unauthorized → re-login in place. */
+  state: 'sending' | 'failed' | 'unauthorized';
+  error: TurnError | null;
+}
+
+export interface StreamingReply {
+  clientMessageId: string;
+  /** Text of the current model round; cleared when that round's message is stored. */
+  text: string;
+  toolCalls: ToolCallDto[];
+  /** Results by tool call id; kept for the whole turn so stored calls still find theirs. */
+  toolResults: Record<string, string>;
+}
+
+export interface Conversation {
+  messages: MessageDto[];
+  pending: PendingMessage[];
+  streaming: StreamingReply | null;
+  /** Errors of turns whose user message was stored but whose reply failed, by clientMessageId. */
+  replyErrors: Record<string, TurnError>;
+}
+
+export const emptyConversation = (): Conversation => ({ messages: [], pending: [], streaming: null, replyErrors: {} });
+
+/** Merge pages and events: one entry per message id (the newest copy wins), in seq order. */
+export function mergeMessages(existing: readonly MessageDto[], incoming: readonly MessageDto[]): MessageDto[] {
+  if (incoming.length === 0) return existing as MessageDto[];
+  const byId = new Map<string, MessageDto>();
+  for (const m of existing) byId.set(m.id, m);
+  for (const m of incoming) byId.set(m.id, m);
+  return [...byId.values()].sort((a, b) => a.seq - b.seq);
+}
+
+export function lastSeq(conversation: Conversation): number {
+  return conversation.messages.at(-1)?.seq ?? 0;
+}
+
+export function firstSeq(conversation: Conversation): number | null {
+  return conversation.messages[0]?.seq ?? null;
+}
+
+export function addPending(c: Conversation, message: Omit<PendingMessage, 'state' | 'error'>): Conversation {
+  const pending = c.pending.filter((p) => p.clientMessageId !== message.clientMessageId);
+  const replyErrors = { ...c.replyErrors };
+  delete replyErrors[message.clientMessageId];
+  return { ...c, pending: [...pending, { ...message, state: 'sending', error: null }], replyErrors };
+}
+
+/** A send that failed before the server stored the message (409 busy, 401, network…). */
+export function failPending(c: Conversation, clientMessageId: string, error: TurnError, state: 'failed' | 'unauthorized' = 'failed'): Conversation {
+  const streaming = c.streaming?.clientMessageId === clientMessageId ? null : c.streaming;
+  if (!c.pending.some((p) => p.clientMessageId === clientMessageId)) {
+    // Already acknowledged: the reply failed, not the message.
+    return { ...c, streaming, replyErrors: { ...c.replyErrors, [clientMessageId]: error } };
+  }
+  return { ...c, streaming, pending: c.pending.map((p) => (p.clientMessageId === clientMessageId ? { ...p, state, error } : p)) };
+}
+
+export function discardPending(c: Conversation, clientMessageId: string): Conversation {
+  return { ...c, pending: c.pending.filter((p) => p.clientMessageId !== clientMessageId) };
+}
+
+function acknowledge(c: Conversation, message: MessageDto, clientMessageId: string): Conversation {
+  const ackId = message.clientMessageId ?? clientMessageId;
+  return { ...c, messages: mergeMessages(c.messages, [message]), pending: c.pending.filter((p) => p.clientMessageId !== ackId) };
+}
+
+/** Apply one SSE event of the turn started by `clientMessageId`. */
+export function applyTurnEvent(c: Conversation, clientMessageId: string, event: TurnEvent): Conversation {
+  const streaming: StreamingReply = c.streaming?.clientMessageId === clientMessageId ? c.streaming : { clientMessageId, text: '', toolCalls: [], toolResults: {} };
+  switch (event.event) {
+    case 'user_message':
+      return { ...acknowledge(c, event.data.message, clientMessageId), streaming };
+    case 'delta':
+      return { ...c, streaming: { ...streaming, text: streaming.text + event.data.text } };
+    case 'tool_call': {
+      const toolCalls = [...streaming.toolCalls.filter((t) => t.id !== event.data.id), event.data];
+      return { ...c, streaming: { ...streaming, toolCalls } };
+    }
+    case 'tool_result':
+      return { ...c, streaming: { ...streaming, toolResults: { ...streaming.toolResults, [event.data.id]: event.data.result } } };
+    case 'assistant_message': {
+      const message = event.data.message;
+      const messages = mergeMessages(c.messages, [message]);
+      if (message.role !== 'assistant') return { ...c, messages, streaming };
+      // This round is stored: its text and calls now render from the message itself.
+      const stored = new Set((message.toolCalls ?? []).map((t) => t.id));
+      return { ...c, messages, streaming: { ...streaming, text: '', toolCalls: streaming.toolCalls.filter((t) => !stored.has(t.id)) } };
+    }
+    case 'error':
+      return failPending({ ...c, streaming }, clientMessageId, event.data);
+    case 'done':
+      return { ...c, streaming: null };
+  }
+}
+
+export interface ToolChip {
+  id: string;
+  name: string;
+  arguments: string;
+  result: string | null;
+}
+
+export type ChatItem =
+  | { kind: 'message'; key: string; message: MessageDto; tools: ToolChip[]; replyError: TurnError | null }
+  | { kind: 'pending'; key: string; pending: PendingMessage }
+  | { kind: 'streaming'; key: string; text: string; tools: ToolChip[] };
+
+/**
+ * The rows to render: tool results fold into the chips of the call that asked for them, and
+ * an assistant message with neither text nor calls is not shown.
+ */
+export function chatItems(c: Conversation): ChatItem[] {
+  const results: Record<string, string> = { ...(c.streaming?.toolResults ?? {}) };
+  for (const m of c.messages) if (m.role === 'tool' && m.toolCallId) results[m.toolCallId] = m.content;
+  const chip = (t: ToolCallDto): ToolChip => ({ id: t.id, name: t.name, arguments: t.arguments, result: results[t.id] ?? null });
+
+  const items: ChatItem[] = [];
+  for (const m of c.messages) {
+    if (m.role === 'tool') continue;
+    const tools = (m.toolCalls ?? []).map(chip);
+    if (m.role === 'assistant' && !m.content.trim() && tools.length === 0 && m.status === 'complete') continue;
+    const replyError = m.role === 'user' && m.clientMessageId ? (c.replyErrors[m.clientMessageId] ?? null) : null;
+    items.push({ kind: 'message', key: m.id, message: m, tools, replyError });
+  }
+  for (const p of c.pending) items.push({ kind: 'pending', key: `pending:${p.clientMessageId}`, pending: p });
+  if (c.streaming) items.push({ kind: 'streaming', key: `streaming:${c.streaming.clientMessageId}`, text: c.streaming.text, tools: c.streaming.toolCalls.map(chip) });
+  return items;
+}
+
+/** "First token 120 ms · total 1.4 s": what a reply's hover shows. */
+export function describeTimings(timings: MessageDto['timings']): string | null {
+  if (!timings) return null;
+  const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`);
+  const parts = [];
+  if (timings.ttftMs !== null) parts.push(`First token ${ms(timings.ttftMs)}`);
+  parts.push(`total ${ms(timings.totalMs)}`);
+  if (timings.toolMs > 0) parts.push(`tools ${ms(timings.toolMs)}`);
+  return parts.join(' · ');
+}
