@@ -378,8 +378,8 @@ export async function startMockModel(options = {}) {
   const requests = [];
   /** Receive times live beside the bodies rather than inside them. @type {WeakMap<object, number>} */
   const receivedAt = new WeakMap();
-  /** Last-user-message texts already failed once by [[fault:500-once]]. @type {Set<string>} */
-  const failedOnce = new Set();
+  /** How often each last-user-message text has failed by [[fault:500-once]] / [[fault:500xN]]. @type {Map<string, number>} */
+  const failures = new Map();
   let replyCount = 0;
 
   /** @param {CompletionRequest} body */
@@ -408,8 +408,11 @@ export async function startMockModel(options = {}) {
     const userText = lastUserText(body.messages);
     const markers = parseMarkers(userText);
     const fault = markers.fault;
-    if (fault === '500' || (fault === '500-once' && !failedOnce.has(userText))) {
-      failedOnce.add(userText);
+    // 500-once fails the first request for this text, 500xN the first N (beating the SDK's retries).
+    const failTimes = fault === '500-once' ? 1 : /^500x(\d+)$/.exec(fault ?? '')?.[1];
+    const failedSoFar = failures.get(userText) ?? 0;
+    if (fault === '500' || (failTimes !== undefined && failedSoFar < Number(failTimes))) {
+      failures.set(userText, failedSoFar + 1);
       const message = `The mock model failed on purpose ([[fault:${fault}]]).`;
       return sendError(res, 500, message, 'server_error', 'mock_fault');
     }

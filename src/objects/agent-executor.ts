@@ -472,7 +472,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     }
     stream.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
 
-    const finished = runTurn(
+    void runTurn(
       {
         executor,
         config: this.#config,
@@ -496,7 +496,6 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         release();
         await this.#reschedule().catch(() => undefined);
       });
-    this.ctx.waitUntil(finished);
     await this.#reschedule();
     return stream.readable;
   }

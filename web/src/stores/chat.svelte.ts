@@ -3,7 +3,7 @@
  * The rules for applying events live in lib/conversation.ts; this class does the I/O.
  */
 import type { MessageDto, TurnResult } from '../../../src/shared/protocol';
-import { api, ApiError, call, errorFromResponse, messageOf, networkError, rawFetch } from '../lib/api';
+import { api, ApiError, call, errorFromResponse, messageOf, networkError } from '../lib/api';
 import { addPending, applyTurnEvent, chatItems, discardPending, emptyConversation, failPending, firstSeq, lastSeq, mergeMessages } from '../lib/conversation';
 import type { Conversation, TurnError } from '../lib/conversation';
 import { DraftStore } from '../lib/drafts';
@@ -39,6 +39,8 @@ class ChatStore {
   stopping = $state(false);
 
   items = $derived(chatItems(this.conversation));
+  /** A send is waiting for the user to sign in again, in place. */
+  awaitingRelogin = $derived(this.conversation.pending.some((p) => p.state === 'unauthorized'));
   streaming = $derived(this.activeTurn !== null);
 
   #drafts = new DraftStore(storage());
@@ -117,11 +119,11 @@ class ChatStore {
   }
 
   /** Fetch whatever was stored after our newest message (another tab's turn, a reply we stopped reading). */
-  async catchUp(): Promise<void> {
+  async catchUp(after = lastSeq(this.conversation)): Promise<void> {
     const chat = this.chat;
     if (!chat) return;
     try {
-      const page = await call(api.chats[':id'].messages.$get({ param: { id: chat.id }, query: { after: String(lastSeq(this.conversation)), limit: '200' } }));
+      const page = await call(api.chats[':id'].messages.$get({ param: { id: chat.id }, query: { after: String(after), limit: '200' } }));
       if (this.chat?.id === chat.id) this.#absorb(page.messages);
     } catch {
       // A later turn or reload catches up instead.
@@ -165,7 +167,7 @@ class ChatStore {
     if (!chat || !this.streaming) return;
     this.stopping = true;
     try {
-      await rawFetch(`/api/chats/${encodeURIComponent(chat.id)}/stop`, { method: 'POST' });
+      await call(api.chats[':id'].stop.$post({ param: { id: chat.id } }));
     } catch (error) {
       if (this.activeTurn) this.conversation = failPending(this.conversation, this.activeTurn, { code: 'stop_failed', message: `Couldn't stop the reply: ${messageOf(error)}` });
     } finally {
@@ -190,6 +192,8 @@ class ChatStore {
   async #turn(chatId: string, clientMessageId: string, content: string, attempt = 0): Promise<void> {
     this.conversation = addPending(this.conversation, { clientMessageId, content, createdAt: Date.now() });
     this.activeTurn = clientMessageId;
+    // Tool-call rounds are stored without an event of their own: fetch them from here once the turn is done.
+    const fromSeq = lastSeq(this.conversation);
     const controller = new AbortController();
     this.#abort = controller;
     const sessionId = sessions.current?.chatId === chatId ? sessions.current.id : undefined;
@@ -233,6 +237,7 @@ class ChatStore {
       }
       for await (const event of readTurnEvents(res.body, controller.signal)) {
         if (this.chat?.id !== chatId) return;
+        if (event.event === 'done') await this.catchUp(fromSeq);
         this.conversation = applyTurnEvent(this.conversation, clientMessageId, event);
         if (event.event === 'user_message') {
           acknowledged = true;
@@ -247,8 +252,11 @@ class ChatStore {
         this.#abort = null;
         if (this.activeTurn === clientMessageId) this.activeTurn = null;
         if (this.chat?.id === chatId) {
-          if (this.conversation.streaming?.clientMessageId === clientMessageId) this.conversation = { ...this.conversation, streaming: null };
-          await this.catchUp();
+          if (this.conversation.streaming?.clientMessageId === clientMessageId) {
+            // The stream ended without `done` (dropped connection): whatever was stored is the truth.
+            this.conversation = { ...this.conversation, streaming: null };
+            await this.catchUp(fromSeq);
+          }
           void chatList.refresh();
         }
       }

@@ -1,0 +1,349 @@
+// `npm run test:e2e`: build, serve with `wrangler dev` on loopback against the mock model and a
+// throwaway D1, and drive Debian's Chromium with playwright-core through the product's main
+// journey. Prints `N passed, N failed` last and exits non-zero on any failure.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startMockModel } from '../mock-model/server.mjs';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, createRunner, freePort, log, makeTempDir, runStep, startWrangler, waitForHealth } from './harness.mjs';
+
+const SUITE_TIMEOUT_MS = 12 * 60_000;
+const STEP_TIMEOUT_MS = 45_000;
+const HEARTBEAT_INTERVAL_S = 5;
+const PASSWORD = 'correct horse battery';
+
+const suiteTimer = setTimeout(() => {
+  log(`suite exceeded ${SUITE_TIMEOUT_MS} ms`);
+  void cleanup().finally(() => process.exit(2));
+}, SUITE_TIMEOUT_MS);
+
+const cleanups = [];
+async function cleanup() {
+  while (cleanups.length) {
+    const fn = cleanups.pop();
+    try {
+      await fn();
+    } catch (error) {
+      log(`cleanup: ${error.message}`);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
+
+/** Poll until `check` returns a truthy value. */
+async function until(check, { timeoutMs = 15_000, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${message} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+let exitCode = 1;
+try {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  if (process.env.E2E_SKIP_BUILD !== '1') {
+    log('building (vite build)…');
+    runStep('npx', ['vite', 'build'], { timeoutMs: 240_000 });
+  }
+
+  const state = makeTempDir();
+  cleanups.push(state.remove);
+  log(`applying migrations to ${state.dir}`);
+  runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state.dir], { timeoutMs: 120_000 });
+
+  const mock = await startMockModel({ port: 0 });
+  cleanups.push(() => mock.close());
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const wrangler = startWrangler({ port, persistTo: state.dir, vars: { OPENAI_BASE_URL: mock.url, HEARTBEAT_INTERVAL_S: String(HEARTBEAT_INTERVAL_S) } });
+  cleanups.push(() => wrangler.stop());
+  log(`wrangler dev on ${baseUrl}, mock model on ${mock.url}`);
+  try {
+    await waitForHealth(baseUrl, { timeoutMs: 120_000, isAlive: () => wrangler.child.exitCode === null });
+  } catch (error) {
+    log(wrangler.output());
+    throw error;
+  }
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+  cleanups.push(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: baseUrl });
+  context.setDefaultTimeout(15_000);
+  // The server's interval is a wrangler var; the tab takes the same value for this run.
+  await context.addInitScript((s) => localStorage.setItem('clarity:heartbeat-interval-s', String(s)), HEARTBEAT_INTERVAL_S);
+  const pageErrors = [];
+  const watch = (p) => {
+    p.on('pageerror', (error) => pageErrors.push(error.message));
+    p.on('dialog', (dialog) => void dialog.dismiss());
+  };
+  context.on('page', watch);
+  const page = await context.newPage();
+
+  const screenshot = (name, p = page) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  const runner = createRunner({ stepTimeoutMs: STEP_TIMEOUT_MS, onFailure: (name) => screenshot(`failure-${name.replace(/\W+/g, '-').toLowerCase()}`) });
+  const step = runner.step;
+
+  const email = `e2e-${Date.now()}@example.com`;
+  const composer = (p = page) => p.getByRole('textbox', { name: 'Message' });
+  const sendButton = (p = page) => p.getByRole('button', { name: 'Send message' });
+  const stopButton = (p = page) => p.getByRole('button', { name: 'Stop generating' });
+  const log_ = (p = page) => p.getByRole('log', { name: 'Messages' });
+  const replies = (p = page) => log_(p).getByRole('article', { name: 'Assistant replied' });
+  const userMessages = (p = page) => log_(p).getByRole('article', { name: 'You said' });
+  const chatIdOf = (url) => /\/assistant\/c\/([A-Za-z0-9_-]+)/.exec(url)?.[1] ?? null;
+  const apiFromPage = (path) => page.evaluate(async (p) => (await fetch(p, { credentials: 'same-origin' })).json(), path);
+  const waitIdle = async (p = page) => {
+    await sendButton(p).waitFor({ state: 'visible', timeout: 30_000 });
+    await until(async () => (await log_(p).locator('[aria-busy="true"]').count()) === 0, { message: 'the reply to finish' });
+  };
+  async function send(text, p = page) {
+    await composer(p).fill(text);
+    await composer(p).press('Enter');
+  }
+
+  let chatId = null;
+  let firstSessionIds = [];
+
+  await step('a visitor signs up and lands in an empty chat', async () => {
+    await page.goto('/');
+    await page.waitForURL('**/login');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/assistant\/c\/[\w-]+$/);
+    chatId = chatIdOf(page.url());
+    await page.getByRole('heading', { name: 'How can I help?' }).waitFor();
+    await page.getByText('Demo model').first().waitFor();
+    firstSessionIds = (await apiFromPage('/api/sessions?agent=assistant')).sessions.map((s) => s.id);
+    assert.equal(firstSessionIds.length, 1, 'one session for one tab');
+  });
+
+  await step('a sent message streams a reply with a typing indicator', async () => {
+    await send('Hello there [[delay:60]]');
+    await userMessages().filter({ hasText: 'Hello there' }).waitFor();
+    await page.getByRole('status', { name: 'Assistant is typing' }).waitFor();
+    const streaming = log_().locator('[aria-live="polite"]');
+    const early = await until(async () => (await streaming.textContent())?.length, { message: 'first delta' });
+    await until(async () => ((await streaming.textContent().catch(() => '')) ?? '').length > early, { message: 'more deltas' });
+    await waitIdle();
+    const reply = replies().last();
+    assert.match(await reply.textContent(), /Hello! I'm the mock model/);
+    assert.match((await reply.locator('[title*="First token"]').getAttribute('title')) ?? '', /First token \d+/, 'timings on hover');
+    await page.getByRole('link', { name: /Hello there/ }).first().waitFor();
+  });
+
+  await step('a refresh shows the same chat with its full history', async () => {
+    await page.reload();
+    await page.waitForURL(`**/assistant/c/${chatId}`);
+    await userMessages().filter({ hasText: 'Hello there' }).waitFor();
+    assert.equal(await replies().count(), 1);
+  });
+
+  await step('a second tab opens the same chat', async () => {
+    const second = await context.newPage();
+    await second.goto('/');
+    await second.waitForURL(`**/assistant/c/${chatId}`);
+    await userMessages(second).filter({ hasText: 'Hello there' }).waitFor();
+    await replies(second).first().waitFor();
+    const { sessions } = await apiFromPage('/api/sessions?agent=assistant');
+    assert.ok(sessions.length >= 2, 'each tab holds its own session');
+    await second.close({ runBeforeUnload: true });
+  });
+
+  await step('Stop ends a long reply and keeps what was written', async () => {
+    await send('Tell me a long story [[slow]]');
+    const streaming = log_().locator('[aria-live="polite"]');
+    await until(async () => /token3\b/.test((await streaming.textContent()) ?? ''), { message: 'a few slow tokens' });
+    await stopButton().click();
+    await waitIdle();
+    const reply = replies().last();
+    await reply.getByText('Stopped').waitFor();
+    const text = (await reply.textContent()) ?? '';
+    assert.match(text, /token3/);
+    assert.doesNotMatch(text, /token60/);
+  });
+
+  await step('asking for a task runs a tool shown as an expandable chip', async () => {
+    await send('add a task to buy milk');
+    await waitIdle();
+    await replies().last().getByText('Buy milk').waitFor();
+    const chip = log_().getByRole('button', { name: /Create task/ }).last();
+    await chip.click();
+    assert.equal(await chip.getAttribute('aria-expanded'), 'true');
+    await log_().getByText('Arguments').last().waitFor();
+    await screenshot('desktop-chat');
+  });
+
+  await step('HTML typed by the user renders as text and never runs', async () => {
+    const payload = '<img src=x onerror=window.__xss=1>';
+    await send(payload);
+    await waitIdle();
+    await userMessages().filter({ hasText: payload }).waitFor();
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.equal(await log_().locator('img').count(), 0, 'no <img> element was created');
+  });
+
+  await step('the task appears in the tasks panel and an edit survives a reload', async () => {
+    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.waitForURL('**/tasks');
+    await page.getByRole('link', { name: /Buy milk/ }).click();
+    await page.getByRole('heading', { name: 'Task details' }).waitFor();
+    await page.getByLabel('Title').fill('Buy oat milk');
+    await page.getByLabel('Notes').fill('Two litres, unsweetened');
+    await page.getByLabel('Priority').selectOption('high');
+    await page.getByLabel('Status').selectOption('doing');
+    await page.getByText('Unsaved changes').waitFor();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Task details' }).waitFor();
+    assert.equal(await page.getByLabel('Title').inputValue(), 'Buy oat milk');
+    assert.equal(await page.getByLabel('Notes').inputValue(), 'Two litres, unsweetened');
+    assert.equal(await page.getByLabel('Priority').inputValue(), 'high');
+    assert.equal(await page.getByLabel('Status').inputValue(), 'doing');
+    await screenshot('desktop-tasks');
+  });
+
+  await step('a refused save rolls back the list and keeps the draft', async () => {
+    await page.route('**/api/tasks/*', (route) =>
+      route.request().method() === 'PATCH'
+        ? route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something went wrong on our side' } }) })
+        : route.continue(),
+    );
+    await page.getByLabel('Title').fill('This edit will fail');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: "Couldn't save" }).waitFor();
+    await page.getByRole('list', { name: 'Tasks' }).getByText('Buy oat milk').waitFor();
+    assert.equal(await page.getByLabel('Title').inputValue(), 'This edit will fail');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await page.getByLabel('Title').inputValue(), 'Buy oat milk');
+    await page.unroute('**/api/tasks/*');
+  });
+
+  await step('custom instructions save and survive a reload', async () => {
+    await page.getByRole('link', { name: 'Assistant settings' }).click();
+    await page.waitForURL('**/assistant/settings');
+    const box = page.getByLabel('Custom instructions');
+    await box.fill('Answer briefly. I live in Lisbon.');
+    await page.getByRole('button', { name: 'Save instructions' }).click();
+    await page.getByText('Instructions saved').waitFor();
+    await page.reload();
+    await until(async () => (await page.getByLabel('Custom instructions').inputValue()) === 'Answer briefly. I live in Lisbon.', { message: 'saved instructions' });
+    await screenshot('desktop-settings');
+  });
+
+  await step('switching agent ends the tab session and switching back resumes the chat', async () => {
+    await page.getByRole('navigation', { name: 'Agents' }).getByRole('link', { name: 'Notes' }).click();
+    await page.waitForURL(/\/notes\/c\/[\w-]+$/);
+    await page.getByRole('heading', { name: 'How can I help?' }).waitFor();
+    const { sessions } = await apiFromPage('/api/sessions?agent=assistant');
+    assert.deepEqual(
+      sessions.filter((s) => firstSessionIds.includes(s.id)),
+      [],
+      'the first tab session with the assistant has ended',
+    );
+    await page.getByRole('navigation', { name: 'Agents' }).getByRole('link', { name: 'Assistant' }).click();
+    await page.waitForURL(`**/assistant/c/${chatId}`);
+    await userMessages().filter({ hasText: 'Hello there' }).waitFor();
+  });
+
+  await step('a draft survives a refresh', async () => {
+    await composer().fill('A thought I have not sent yet');
+    await page.reload();
+    await page.waitForURL(`**/assistant/c/${chatId}`);
+    await until(async () => (await composer().inputValue()) === 'A thought I have not sent yet', { message: 'the draft back in the composer' });
+    await composer().fill('');
+  });
+
+  await step('a send after the sign-in expired keeps the text, re-logs in place and sends', async () => {
+    await context.clearCookies();
+    await send('Are you still there?');
+    const relogin = page.getByRole('group', { name: 'Sign in again to send' });
+    await relogin.waitFor();
+    await relogin.getByLabel('Password').fill(PASSWORD);
+    await relogin.getByRole('button', { name: 'Log in and send' }).click();
+    await relogin.waitFor({ state: 'detached' });
+    await waitIdle();
+    await userMessages().filter({ hasText: 'Are you still there?' }).waitFor();
+    assert.equal(await userMessages().filter({ hasText: 'Are you still there?' }).count(), 1);
+    assert.match((await replies().last().textContent()) ?? '', /Are you still there\?/);
+  });
+
+  let sessionsBeforeLogout = [];
+  await step('logging out ends the sessions of that login', async () => {
+    sessionsBeforeLogout = (await apiFromPage('/api/sessions?agent=assistant')).sessions.map((s) => s.id);
+    assert.ok(sessionsBeforeLogout.length >= 1);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('**/login');
+    const login = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+    assert.equal(login.status, 200);
+    const { token } = await login.json();
+    const res = await fetch(`${baseUrl}/api/sessions?agent=assistant`, { headers: { Authorization: `Bearer ${token}` } });
+    const { sessions } = await res.json();
+    assert.deepEqual(
+      sessions.filter((s) => sessionsBeforeLogout.includes(s.id)),
+      [],
+      'none of the old sessions is active',
+    );
+  });
+
+  await step('logging in again resumes the chat', async () => {
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`**/assistant/c/${chatId}`);
+    await userMessages().filter({ hasText: 'Hello there' }).waitFor();
+    await userMessages().filter({ hasText: 'Are you still there?' }).waitFor();
+  });
+
+  await step('the phone layout collapses the chat list into a drawer', async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.goto(`/assistant/c/${chatId}`);
+    await userMessages().first().waitFor();
+    assert.equal(await page.getByRole('complementary', { name: 'Chats and navigation' }).isVisible(), false);
+    await screenshot('mobile-chat');
+    await page.getByRole('button', { name: 'Open chat list' }).click();
+    await page.getByRole('complementary', { name: 'Chats and navigation' }).getByRole('link', { name: /Hello there/ }).waitFor();
+    await page.waitForTimeout(300);
+    await screenshot('mobile-drawer');
+    await page.keyboard.press('Escape');
+    await page.goto('/tasks');
+    await page.getByRole('link', { name: /Buy oat milk/ }).waitFor();
+    await screenshot('mobile-tasks');
+    await page.getByRole('link', { name: /Buy oat milk/ }).click();
+    await page.getByRole('heading', { name: 'Task details' }).waitFor();
+    await screenshot('mobile-task-editor');
+    await page.goto('/assistant/settings');
+    await page.getByLabel('Custom instructions').waitFor();
+    await screenshot('mobile-settings');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('no uncaught errors in any page', async () => {
+    assert.deepEqual(pageErrors, []);
+  });
+
+  const passed = runner.results.filter((r) => r.ok).length;
+  const failed = runner.results.length - passed;
+  exitCode = failed === 0 ? 0 : 1;
+  await cleanup();
+  console.log(`${passed} passed, ${failed} failed`);
+} catch (error) {
+  log(`setup failed: ${error?.stack ?? error}`);
+  await cleanup();
+  console.log('0 passed, 1 failed');
+  exitCode = 1;
+} finally {
+  clearTimeout(suiteTimer);
+}
+process.exit(exitCode);

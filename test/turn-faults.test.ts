@@ -1,0 +1,163 @@
+import { abortAllDurableObjects } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { call, expectError, expectStatus, signUp } from './helpers';
+import { eventually, newChat, readEvents, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
+
+const FAULTS: [string, RegExp][] = [
+  ['500', /HTTP 500/],
+  ['429', /rate limited/],
+  ['hang', /did not answer within/],
+  ['malformed', /malformed/],
+  ['cut', /broke off/],
+];
+
+describe('model failures', () => {
+  for (const [fault, message] of FAULTS) {
+    it(`ends the turn with an error event on ${fault}, keeps the user message, and the next turn works`, async () => {
+      const caller = await signUp();
+      const chatId = await newChat(caller);
+      const events = await streamTurn(caller, chatId, `please answer [[fault:${fault}]]`);
+      const names = events.map((e) => e.event);
+      expect(names[0]).toBe('user_message');
+      expect(names.slice(-3)).toEqual(['error', 'assistant_message', 'done']);
+      expect(events.find((e) => e.event === 'error')!.data.message).toMatch(message);
+
+      const partial = events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+      const stored = await storedMessages(chatId);
+      expect(stored.map((m) => [m.role, m.status])).toEqual([
+        ['user', 'complete'],
+        ['assistant', 'error'],
+      ]);
+      expect(stored[1].content).toBe(partial);
+
+      const next = await streamTurn(caller, chatId, 'hello again');
+      expect(next.at(-2)!.data.message.status).toBe('complete');
+      expect((await storedMessages(chatId)).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    });
+  }
+
+  it('recovers from a single 500 through the SDK’s own retry', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const events = await streamTurn(caller, chatId, `once ${crypto.randomUUID()} [[fault:500-once]]`);
+    expect(events.map((e) => e.event)).not.toContain('error');
+    expect(events.at(-2)!.data.message.status).toBe('complete');
+  });
+
+  it('answers a failed JSON-mode turn with 502 upstream_error and keeps the user message', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    await expectError(await call('POST', `/chats/${chatId}/messages`, { caller, body: { content: 'hi [[fault:500]]' } }), 502, 'upstream_error');
+    expect((await storedMessages(chatId))[0]).toMatchObject({ role: 'user', content: 'hi [[fault:500]]' });
+  });
+});
+
+describe('disconnects, eviction and stop', () => {
+  it('finishes and stores the reply when the client disconnects mid-stream', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const response = await sendStreaming(caller, chatId, 'a reply nobody waits for [[tokens:40]] [[delay:20]]');
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    const stored = await eventually(async () => {
+      const rows = await storedMessages(chatId);
+      return rows.length === 2 ? rows : null;
+    });
+    expect(stored[1]).toMatchObject({ role: 'assistant', status: 'complete' });
+    expect(stored[1].content.split(' ')).toHaveLength(40);
+  });
+
+  // evictDurableObject drains in-flight work first (and gives up after 30 s with "active
+  // references"), so a reply cut off mid-stream is the harsher abort: the instance dies at once.
+  it('stores the partial reply as interrupted after the object dies mid-reply, and takes new turns', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const response = await sendStreaming(caller, chatId, 'a slow one [[slow]] [[tokens:200]]');
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while ((seen.match(/event: delta/g) ?? []).length < 3) seen += decoder.decode((await reader.read()).value);
+    await new Promise((r) => setTimeout(r, 300)); // let a checkpoint land
+    await abortAllDurableObjects();
+    await reader.cancel().catch(() => undefined);
+
+    // The next request wakes the object, which writes the orphaned checkpoint to D1.
+    const next = await streamTurn(caller, chatId, 'are you there?');
+    expect(next.at(-2)!.data.message.status).toBe('complete');
+    const stored = await storedMessages(chatId);
+    expect(stored.map((m) => [m.seq, m.role, m.status])).toEqual([
+      [1, 'user', 'complete'],
+      [2, 'assistant', 'interrupted'],
+      [3, 'user', 'complete'],
+      [4, 'assistant', 'complete'],
+    ]);
+    expect(stored[1].content).toMatch(/^token1 token2 token3/);
+  });
+
+  it('stops a reply on request and keeps the partial reply as interrupted', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const response = await sendStreaming(caller, chatId, 'a long answer [[slow]]');
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('event: delta')) text += decoder.decode((await reader.read()).value);
+    await expectStatus(204, 'POST', `/chats/${chatId}/stop`, { caller });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    const events = await readEvents(new Response(text));
+    expect(events.map((e) => e.event).slice(-2)).toEqual(['assistant_message', 'done']);
+    expect(events.map((e) => e.event)).not.toContain('error');
+    const stored = await storedMessages(chatId);
+    expect(stored[1]).toMatchObject({ role: 'assistant', status: 'interrupted' });
+    expect(stored[1].content.length).toBeGreaterThan(0);
+    expect(stored[1].content.split(' ').length).toBeLessThan(60);
+    await expectStatus(204, 'POST', `/chats/${chatId}/stop`, { caller });
+  });
+
+  it('answers a second send on the same chat with 409 busy while a reply streams', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const first = await sendStreaming(caller, chatId, 'slowly [[slow]] [[tokens:10]]');
+    await expectError(await sendStreaming(caller, chatId, 'me too'), 409, 'busy');
+    await readEvents(first);
+    expect((await storedMessages(chatId)).map((m) => m.content)).not.toContain('me too');
+  });
+});
+
+describe('retries', () => {
+  it('stores one user message for the same clientMessageId sent twice, and returns the stored turn', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const clientMessageId = crypto.randomUUID();
+    const first = await streamTurn(caller, chatId, 'hello once', { clientMessageId });
+    const again = await streamTurn(caller, chatId, 'hello once', { clientMessageId });
+    expect(again.map((e) => e.event)).toEqual(['user_message', 'assistant_message', 'done']);
+    expect(again[0]!.data.message.id).toBe(first[0]!.data.message.id);
+    expect(again[1]!.data.message.id).toBe(first.at(-2)!.data.message.id);
+    expect((await storedMessages(chatId)).map((m) => m.role)).toEqual(['user', 'assistant']);
+  });
+
+  it('regenerates the reply when the first attempt failed', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const clientMessageId = crypto.randomUUID();
+    // Three failures outlast the SDK's two retries; the user's retry then succeeds.
+    const content = `flaky ${crypto.randomUUID()} [[fault:500x3]]`;
+    const failed = await streamTurn(caller, chatId, content, { clientMessageId });
+    expect(failed.map((e) => e.event)).toContain('error');
+    const retried = await streamTurn(caller, chatId, content, { clientMessageId });
+    expect(retried[0]!.data.message.id).toBe(failed[0]!.data.message.id);
+    expect(retried.at(-2)!.data.message.status).toBe('complete');
+    const stored = await storedMessages(chatId);
+    expect(stored.map((m) => [m.role, m.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'error'],
+      ['assistant', 'complete'],
+    ]);
+  });
+});
