@@ -79,7 +79,13 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: baseUrl });
   context.setDefaultTimeout(15_000);
   // The server's interval is a wrangler var; the tab takes the same value for this run.
-  await context.addInitScript((s) => localStorage.setItem('clarity:heartbeat-interval-s', String(s)), HEARTBEAT_INTERVAL_S);
+  await context.addInitScript((s) => {
+    try {
+      localStorage.setItem('clarity:heartbeat-interval-s', String(s));
+    } catch {
+      // about:blank has no storage
+    }
+  }, HEARTBEAT_INTERVAL_S);
   const pageErrors = [];
   const watch = (p) => {
     p.on('pageerror', (error) => pageErrors.push(error.message));
@@ -198,19 +204,19 @@ try {
     await page.waitForURL('**/tasks');
     await page.getByRole('link', { name: /Buy milk/ }).click();
     await page.getByRole('heading', { name: 'Task details' }).waitFor();
-    await page.getByLabel('Title').fill('Buy oat milk');
-    await page.getByLabel('Notes').fill('Two litres, unsweetened');
-    await page.getByLabel('Priority').selectOption('high');
-    await page.getByLabel('Status').selectOption('doing');
+    await page.getByLabel('Title', { exact: true }).fill('Buy oat milk');
+    await page.getByLabel('Notes', { exact: true }).fill('Two litres, unsweetened');
+    await page.getByLabel('Priority', { exact: true }).selectOption('high');
+    await page.getByLabel('Status', { exact: true }).selectOption('doing');
     await page.getByText('Unsaved changes').waitFor();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved', { exact: true }).waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'Task details' }).waitFor();
-    assert.equal(await page.getByLabel('Title').inputValue(), 'Buy oat milk');
-    assert.equal(await page.getByLabel('Notes').inputValue(), 'Two litres, unsweetened');
-    assert.equal(await page.getByLabel('Priority').inputValue(), 'high');
-    assert.equal(await page.getByLabel('Status').inputValue(), 'doing');
+    assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Buy oat milk');
+    assert.equal(await page.getByLabel('Notes', { exact: true }).inputValue(), 'Two litres, unsweetened');
+    assert.equal(await page.getByLabel('Priority', { exact: true }).inputValue(), 'high');
+    assert.equal(await page.getByLabel('Status', { exact: true }).inputValue(), 'doing');
     await screenshot('desktop-tasks');
   });
 
@@ -220,25 +226,25 @@ try {
         ? route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something went wrong on our side' } }) })
         : route.continue(),
     );
-    await page.getByLabel('Title').fill('This edit will fail');
+    await page.getByLabel('Title', { exact: true }).fill('This edit will fail');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('alert').filter({ hasText: "Couldn't save" }).waitFor();
     await page.getByRole('list', { name: 'Tasks' }).getByText('Buy oat milk').waitFor();
-    assert.equal(await page.getByLabel('Title').inputValue(), 'This edit will fail');
+    assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'This edit will fail');
     await page.getByRole('button', { name: 'Cancel' }).click();
-    assert.equal(await page.getByLabel('Title').inputValue(), 'Buy oat milk');
+    assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Buy oat milk');
     await page.unroute('**/api/tasks/*');
   });
 
   await step('custom instructions save and survive a reload', async () => {
     await page.getByRole('link', { name: 'Assistant settings' }).click();
     await page.waitForURL('**/assistant/settings');
-    const box = page.getByLabel('Custom instructions');
+    const box = page.getByRole('textbox', { name: 'Custom instructions' });
     await box.fill('Answer briefly. I live in Lisbon.');
     await page.getByRole('button', { name: 'Save instructions' }).click();
     await page.getByText('Instructions saved').waitFor();
     await page.reload();
-    await until(async () => (await page.getByLabel('Custom instructions').inputValue()) === 'Answer briefly. I live in Lisbon.', { message: 'saved instructions' });
+    await until(async () => (await page.getByRole('textbox', { name: 'Custom instructions' }).inputValue()) === 'Answer briefly. I live in Lisbon.', { message: 'saved instructions' });
     await screenshot('desktop-settings');
   });
 
@@ -324,7 +330,7 @@ try {
     await page.getByRole('heading', { name: 'Task details' }).waitFor();
     await screenshot('mobile-task-editor');
     await page.goto('/assistant/settings');
-    await page.getByLabel('Custom instructions').waitFor();
+    await page.getByRole('textbox', { name: 'Custom instructions' }).waitFor();
     await screenshot('mobile-settings');
     await page.setViewportSize({ width: 1280, height: 800 });
   });

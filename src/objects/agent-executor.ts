@@ -38,7 +38,10 @@ import { needsRegeneration, storedTurn } from './turn/stored-turn';
 import { runTurn } from './turn/turn-runner';
 import type { TurnProgress } from './turn/turn-runner';
 import { TurnStream } from './turn/turn-stream';
-import type { TurnListener } from './turn/turn-stream';
+import { CLEAN_CLOSE_CODES, LiveChannel } from './live-channel';
+import type { SocketAttachment } from './live-channel';
+import type { LiveFrame, TurnEvent } from '../shared/protocol';
+import { errorBody, ERROR_STATUS } from '../worker/errors';
 import type { ChatMessage } from '../worker/db/schema';
 
 export const FIRST_PAGE_SIZE = 50;
@@ -100,7 +103,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #nextSeq = new Map<string, number>();
   /** Chats confirmed to belong to this owner, so a warm turn skips the ownership read. */
   readonly #knownChats = new Set<string>();
-  readonly #listeners = new Map<string, Set<TurnListener>>();
+  readonly #live: LiveChannel;
   #owner: Owner | null;
   #lastActivityAt = Date.now();
 
@@ -111,6 +114,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     this.#sessions = new SessionRegistry(ctx.storage.sql);
     this.#outbox = new Outbox(ctx.storage.sql);
     this.#checkpoints = new CheckpointStore(ctx.storage.sql);
+    this.#live = new LiveChannel(ctx);
     this.#owner = storedOwner(ctx.storage.kv);
     this.#cache = new ExecutorCache(ctx.storage.kv, () => buildExecutor(this.#db, this.#config, this.#requireOwner(), env.OPENAI_API_KEY));
     if (this.#outbox.count() > 0 || this.#checkpoints.count() > 0) {
@@ -195,6 +199,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         this.#knownChats.delete(chatId);
         this.#nextSeq.delete(chatId);
         this.#sessions.removeChat(chatId);
+        this.#live.closeChat(chatId, 'chat deleted');
         this.#cache.current?.windows.drop(chatId);
         await this.#reschedule();
       }),
@@ -277,6 +282,53 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     });
   }
 
+  // ── Live channel ─────────────────────────────────────────────────────────────
+
+  /**
+   * The WebSocket upgrade of GET /api/chats/:id/live — the one thing this object's fetch does.
+   * The Worker has authenticated the caller and checked the chat before forwarding.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const intent = parseLiveIntent(request);
+    if (!intent) return new Response(null, { status: 404 });
+    const result = await this.#rpc(intent.owner, async () => {
+      const { chatId, sessionId } = intent;
+      if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
+      if (sessionId) {
+        const live = this.#sessions.get(sessionId);
+        if (!live || live.chatId !== chatId) throw new ApiError('gone', 'This session has ended; open a new one');
+      }
+      const lastSeq = await this.#lastStoredSeq(chatId);
+      // From here to accept nothing awaits: the snapshot and the next delta cannot cross.
+      const active = this.#turns.get(chatId);
+      const inFlight = active?.progress.messageId ? { messageId: active.progress.messageId, text: active.progress.text, toolCalls: [...active.progress.toolCalls] } : null;
+      const attachment: SocketAttachment = { chatId, sessionId: sessionId ?? null, connectedAt: Date.now() };
+      return this.#live.accept(attachment, { type: 'snapshot', lastSeq, inFlight });
+    });
+    if (result.ok) return result.value;
+    return Response.json(errorBody(result.error.code, result.error.message), { status: ERROR_STATUS[result.error.code] });
+  }
+
+  /** A tab that closes its socket cleanly has left; a dropped one may come back, so it expires. */
+  override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
+    const attachment = socket.deserializeAttachment() as SocketAttachment | null;
+    try {
+      socket.close(code, reason);
+    } catch {
+      // the runtime already completed the close handshake
+    }
+    if (!attachment?.sessionId || !CLEAN_CLOSE_CODES.has(code)) return;
+    const sessionId = attachment.sessionId;
+    await this.#serial.run(async () => {
+      const live = this.#sessions.get(sessionId);
+      if (live) await this.#endSessions([live], 'unload', Date.now());
+    });
+  }
+
+  override async webSocketMessage(): Promise<void> {
+    // Clients only send `ping`, which the runtime answers itself; anything else is ignored.
+  }
+
   // ── Alarm ────────────────────────────────────────────────────────────────────
 
   /**
@@ -286,6 +338,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
    */
   override async alarm(): Promise<void> {
     await this.#serial.run(async () => {
+      await this.#beatFromSockets();
       const now = Date.now();
       const stale = this.#sessions.stale(now, this.#config.sessionTtlMs);
       await this.#endSessions(stale, 'expired', now, { reschedule: false });
@@ -405,7 +458,10 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       reason,
       now,
     );
-    for (const s of sessions) this.#sessions.remove(s.id);
+    for (const s of sessions) {
+      this.#sessions.remove(s.id);
+      this.#live.closeSession(s.id, `session ${reason}`);
+    }
     this.#lastActivityAt = now;
     if (options.reschedule) await this.#reschedule();
   }
@@ -447,7 +503,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       if (live && live.chatId === chatId && startedAt - live.lastBeatAt < this.#config.sessionTtlMs) await this.#beat(live, startedAt);
     }
 
-    const stream = new TurnStream(this.#listenersOf(chatId));
+    const stream = new TurnStream((event) => this.#toSockets(chatId, event));
     let userMessage = request.clientMessageId ? await this.#findRetried(executor, chatId, request.clientMessageId) : null;
     if (userMessage) {
       await this.#flush();
@@ -586,10 +642,24 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     }
   }
 
-  #listenersOf(chatId: string): Set<TurnListener> {
-    let set = this.#listeners.get(chatId);
-    if (!set) this.#listeners.set(chatId, (set = new Set()));
-    return set;
+  #toSockets(chatId: string, event: TurnEvent): void {
+    if (event.event === 'done') return; // a live channel has no end of turn of its own
+    this.#live.broadcast(chatId, { type: event.event, ...event.data } as LiveFrame);
+  }
+
+  /** The highest seq stored (outbox or D1) in a chat: where a joining socket's history ends. */
+  async #lastStoredSeq(chatId: string): Promise<number> {
+    const fromD1 = await pageMessages(this.#db, chatId, { limit: 1 });
+    const window = this.#cache.current?.windows.get(chatId) ?? [];
+    return Math.max(0, ...fromD1.messages.map((m) => m.seq), ...window.map((m) => m.seq), ...this.#pendingMessages(chatId).map((m) => m.seq));
+  }
+
+  /** Sockets that pinged (or connected) since their session's last beat count as heartbeats. */
+  async #beatFromSockets(): Promise<void> {
+    for (const [sessionId, at] of this.#live.lastSeenBySession()) {
+      const live = this.#sessions.get(sessionId);
+      if (live && at > live.lastBeatAt) await this.#beat(live, at);
+    }
   }
 }
 
@@ -604,4 +674,23 @@ function interruptedMessage(checkpoint: Checkpoint): ChatMessage {
     model: checkpoint.model,
     createdAt: checkpoint.updatedAt,
   });
+}
+
+interface LiveIntent {
+  owner: Owner;
+  chatId: string;
+  sessionId: string | undefined;
+}
+
+/** The Worker forwards upgrades with the already-authenticated owner in this header. */
+export const LIVE_INTENT_HEADER = 'X-Clarity-Live';
+
+function parseLiveIntent(request: Request): LiveIntent | null {
+  const raw = request.headers.get(LIVE_INTENT_HEADER);
+  if (!raw || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return null;
+  try {
+    return JSON.parse(raw) as LiveIntent;
+  } catch {
+    return null;
+  }
 }

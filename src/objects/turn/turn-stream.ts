@@ -1,6 +1,6 @@
 /**
  * Where a turn's events go: the HTTP response of the request that started it (as SSE bytes)
- * and any listeners (live sockets of other tabs). A requester that disconnects stops receiving
+ * and a listener (the chat's live sockets, in every tab). A requester that disconnects stops receiving
  * but never stops the turn: the reply still completes and is stored (SPEC §4.5).
  */
 import type { TurnEvent } from '../../shared/protocol';
@@ -11,11 +11,11 @@ export type TurnListener = (event: TurnEvent) => void;
 export class TurnStream {
   readonly readable: ReadableStream<Uint8Array>;
   readonly #encoder = new TextEncoder();
-  readonly #listeners: Set<TurnListener>;
+  readonly #listener: TurnListener;
   #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
 
-  constructor(listeners: Set<TurnListener>) {
-    this.#listeners = listeners;
+  constructor(listener: TurnListener) {
+    this.#listener = listener;
     this.readable = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
@@ -34,7 +34,7 @@ export class TurnStream {
         this.#controller = null; // the requester went away; the turn goes on
       }
     }
-    for (const listener of this.#listeners) listener(event);
+    this.#listener(event);
   }
 
   close(): void {

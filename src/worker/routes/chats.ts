@@ -15,7 +15,7 @@ import { requireAuth } from '../middleware/auth';
 import { cursorSchema, decodeCursor, encodeCursor, limitSchema } from '../pagination';
 import { idParam, plainText, validate } from '../validation';
 import { agentName } from './params';
-import { chatTurnRoutes } from './turns';
+import { chatLiveRoutes, chatTurnRoutes } from './turns';
 
 const listQuery = z.object({
   agent: agentName,
@@ -93,5 +93,6 @@ export const chatRoutes = new Hono<HonoEnv>()
     c.header('Content-Disposition', `attachment; filename="${exportFileName(chat, extension)}"`);
     return c.body(body);
   })
-  .route('/', chatTurnRoutes);
+  .route('/', chatTurnRoutes)
+  .route('/', chatLiveRoutes);
 

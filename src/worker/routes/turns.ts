@@ -8,6 +8,9 @@ import { ApiError, notFound } from '../errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
 import { requireAuth } from '../middleware/auth';
+import { isAllowedOrigin } from '../middleware/origin-check';
+import { readConfig } from '../config';
+import { LIVE_INTENT_HEADER } from '../../objects/agent-executor';
 import { collectTurn } from '../turns/collect-turn';
 import { eventStreamResponse, startTurn, wantsEventStream } from '../turns/start-turn';
 import { idParam, idSchema, plainText, validate } from '../validation';
@@ -36,6 +39,26 @@ export const chatTurnRoutes = new Hono<HonoEnv>()
     await viaExecutor(executorFor(c.env, owner).stop(owner, chatId));
     return c.body(null, 204);
   });
+
+/**
+ * GET /chats/:id/live — the live channel. Everything is checked here, before the upgrade
+ * reaches the executor: the login, the Origin of a cookie-authenticated browser, the chat.
+ */
+export const chatLiveRoutes = new Hono<HonoEnv>().get('/:id/live', validate('param', idParam), validate('query', z.object({ sessionId: idSchema.optional() })), async (c) => {
+  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') throw new ApiError('bad_request', 'Expected a WebSocket upgrade');
+  const auth = c.get('auth');
+  const origin = c.req.header('Origin');
+  if (auth.via === 'cookie' && origin && !isAllowedOrigin(origin, c.req.url, readConfig(c.env).allowedOrigins)) {
+    throw new ApiError('forbidden', 'Cross-origin request refused');
+  }
+  const chatId = c.req.valid('param').id;
+  const owner = await chatDirectory.find(createDb(c.env.DB), auth.userId, chatId);
+  if (!owner) throw notFound('Chat');
+  const intent = { owner, chatId, sessionId: c.req.valid('query').sessionId };
+  const upgraded = await executorFor(c.env, owner).fetch('https://executor/live', { headers: { Upgrade: 'websocket', [LIVE_INTENT_HEADER]: JSON.stringify(intent) } });
+  // A response from another object has immutable headers; middleware still needs to add its own.
+  return new Response(upgraded.body, { status: upgraded.status, headers: new Headers(upgraded.headers), webSocket: upgraded.webSocket });
+});
 
 /** The older contract: session_id carries the chat id. */
 export const compatChatRoutes = new Hono<HonoEnv>().use(requireAuth).post(

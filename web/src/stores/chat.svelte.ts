@@ -257,9 +257,20 @@ class ChatStore {
             this.conversation = { ...this.conversation, streaming: null };
             await this.catchUp(fromSeq);
           }
-          void chatList.refresh();
+          void this.#refreshChat(chatId);
         }
       }
+    }
+  }
+
+  /** A turn can change the chat (its first message sets the title): re-read it and the list. */
+  async #refreshChat(chatId: string) {
+    void chatList.refresh();
+    try {
+      const { chat } = await call(api.chats[':id'].$get({ param: { id: chatId } }));
+      if (this.chat?.id === chatId) this.chat = chat;
+    } catch {
+      // The header keeps the old title until the next load.
     }
   }
 

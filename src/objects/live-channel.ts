@@ -1,0 +1,87 @@
+/**
+ * The live channel (SPEC §5): hibernatable WebSockets, tagged by chat and session, that receive
+ * every turn's events of their chat. `ping` is answered `pong` by the runtime without waking
+ * the object; the alarm reads each socket's last auto-response as its session's heartbeat.
+ */
+import type { LiveFrame } from '../shared/protocol';
+
+export interface SocketAttachment {
+  chatId: string;
+  sessionId: string | null;
+  connectedAt: number;
+}
+
+const chatTag = (chatId: string) => `chat:${chatId}`;
+const sessionTag = (sessionId: string) => `session:${sessionId}`;
+
+/** Close codes: a tab closing says 1000/1001; anything else may be a network drop. */
+export const CLEAN_CLOSE_CODES = new Set([1000, 1001]);
+export const SESSION_ENDED_CLOSE_CODE = 4000;
+
+export class LiveChannel {
+  readonly #ctx: DurableObjectState;
+
+  constructor(ctx: DurableObjectState) {
+    this.#ctx = ctx;
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
+  }
+
+  /** Accepts the socket and sends its first frame before any other can be sent to it. */
+  accept(attachment: SocketAttachment, snapshot: Extract<LiveFrame, { type: 'snapshot' }>): Response {
+    const { 0: client, 1: server } = new WebSocketPair();
+    const tags = [chatTag(attachment.chatId)];
+    if (attachment.sessionId) tags.push(sessionTag(attachment.sessionId));
+    this.#ctx.acceptWebSocket(server, tags);
+    server.serializeAttachment(attachment);
+    server.send(JSON.stringify(snapshot));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  broadcast(chatId: string, frame: LiveFrame): void {
+    const text = JSON.stringify(frame);
+    for (const socket of this.#ctx.getWebSockets(chatTag(chatId))) {
+      try {
+        socket.send(text);
+      } catch {
+        // a socket closing under us; its close handler tidies up
+      }
+    }
+  }
+
+  hasSockets(chatId: string): boolean {
+    return this.#ctx.getWebSockets(chatTag(chatId)).length > 0;
+  }
+
+  /** The latest sign of life of each session's open sockets: its last ping, or its connection. */
+  lastSeenBySession(): Map<string, number> {
+    const seen = new Map<string, number>();
+    for (const socket of this.#ctx.getWebSockets()) {
+      const attachment = socket.deserializeAttachment() as SocketAttachment | null;
+      if (!attachment?.sessionId) continue;
+      const pinged = this.#ctx.getWebSocketAutoResponseTimestamp(socket)?.getTime() ?? 0;
+      const at = Math.max(pinged, attachment.connectedAt);
+      seen.set(attachment.sessionId, Math.max(seen.get(attachment.sessionId) ?? 0, at));
+    }
+    return seen;
+  }
+
+  closeSession(sessionId: string, reason: string): void {
+    for (const socket of this.#ctx.getWebSockets(sessionTag(sessionId))) {
+      try {
+        socket.close(SESSION_ENDED_CLOSE_CODE, reason);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  closeChat(chatId: string, reason: string): void {
+    for (const socket of this.#ctx.getWebSockets(chatTag(chatId))) {
+      try {
+        socket.close(SESSION_ENDED_CLOSE_CODE, reason);
+      } catch {
+        // already closed
+      }
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { d1Writes, executorState, executorStub, expectError, installWriteCounter, openSession, ORIGIN, sessionRow, signUp } from './helpers';
+import type { Caller } from './helpers';
+import { eventually, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
+
+const SESSION_TTL_MS = Number(env.SESSION_TTL_S) * 1000;
+
+interface LiveSocket {
+  socket: WebSocket;
+  frames: any[];
+  /** Waits until a frame satisfies `match`. */
+  next(match: (frame: any) => boolean): Promise<any>;
+}
+
+function liveRequest(caller: Caller | null, chatId: string, sessionId?: string, extra: { cookie?: boolean; origin?: string } = {}) {
+  const headers = new Headers({ Upgrade: 'websocket' });
+  if (caller) headers.set(extra.cookie ? 'Cookie' : 'Authorization', extra.cookie ? `session=${caller.token}` : `Bearer ${caller.token}`);
+  if (extra.origin) headers.set('Origin', extra.origin);
+  const query = sessionId ? `?sessionId=${sessionId}` : '';
+  return exports.default.fetch(new Request(`${ORIGIN}/api/chats/${chatId}/live${query}`, { headers }));
+}
+
+async function connect(caller: Caller, chatId: string, sessionId?: string): Promise<LiveSocket> {
+  const response = await liveRequest(caller, chatId, sessionId);
+  if (response.status !== 101) throw new Error(`live: ${response.status} ${await response.text()}`);
+  const socket = response.webSocket!;
+  const frames: any[] = [];
+  socket.accept();
+  socket.addEventListener('message', (e) => frames.push(e.data === 'pong' ? 'pong' : JSON.parse(e.data as string)));
+  return {
+    socket,
+    frames,
+    next: (match) => eventually(async () => frames.find(match), 10_000),
+  };
+}
+
+const typesOf = (frames: any[]) => frames.filter((f) => f !== 'pong').map((f) => f.type);
+
+afterEach(() => vi.useRealTimers());
+
+describe('the live channel', () => {
+  it('sends a snapshot first, then every turn’s events to every socket of the chat, in order', async () => {
+    const caller = await signUp();
+    const tabA = await openSession(caller, { clientInstanceId: 'a' });
+    const tabB = await openSession(caller, { clientInstanceId: 'b' });
+    const chatId = tabA.chat.id;
+    const a = await connect(caller, chatId, tabA.session.id);
+    const b = await connect(caller, chatId, tabB.session.id);
+    await a.next((f) => f.type === 'snapshot');
+    expect(await b.next((f) => f.type === 'snapshot')).toEqual({ type: 'snapshot', lastSeq: 0, inFlight: null });
+
+    const events = await streamTurn(caller, chatId, 'hello from tab A');
+    for (const tab of [a, b]) {
+      await tab.next((f) => f.type === 'assistant_message');
+      const types = typesOf(tab.frames);
+      expect(types[0]).toBe('snapshot');
+      expect(types[1]).toBe('user_message');
+      expect(types.at(-1)).toBe('assistant_message');
+      expect(types.slice(2, -1).every((t) => t === 'delta')).toBe(true);
+      const text = tab.frames.filter((f) => f.type === 'delta').map((f) => f.text).join('');
+      expect(text).toBe(events.find((e) => e.event === 'assistant_message')!.data.message.content);
+    }
+    a.socket.close(1000);
+    b.socket.close(1000);
+  });
+
+  it('gives a socket that joins mid-reply the partial text, then the rest with no gap or duplicate', async () => {
+    const caller = await signUp();
+    const { chat } = await openSession(caller, { clientInstanceId: 'a' });
+    const response = await sendStreaming(caller, chat.id, 'count slowly [[tokens:30]] [[delay:40]]');
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while ((seen.match(/event: delta/g) ?? []).length < 5) seen += decoder.decode((await reader.read()).value);
+
+    const late = await connect(caller, chat.id);
+    const snapshot = await late.next((f) => f.type === 'snapshot');
+    expect(snapshot.lastSeq).toBe(1);
+    expect(snapshot.inFlight.text).toMatch(/^token1 token2 token3 token4 token5/);
+    const final = await late.next((f) => f.type === 'assistant_message');
+    const rebuilt = snapshot.inFlight.text + late.frames.filter((f) => f.type === 'delta').map((f) => f.text).join('');
+    expect(rebuilt).toBe(final.message.content);
+    expect(final.message.id).toBe(snapshot.inFlight.messageId);
+    const stored = await storedMessages(chat.id);
+    expect(stored[1].content).toBe(rebuilt);
+    await reader.cancel();
+    late.socket.close(1000);
+  });
+
+  it('keeps hibernating sockets through an eviction, and the next turn still reaches them', async () => {
+    const caller = await signUp();
+    const { chat, session } = await openSession(caller, { clientInstanceId: 'a' });
+    const socket = await connect(caller, chat.id, session.id);
+    await socket.next((f) => f.type === 'snapshot');
+    await evictDurableObject(executorStub(caller));
+    expect((await executorState(caller)).cached).toBe(false);
+    await streamTurn(caller, chat.id, 'are you still listening?');
+    await socket.next((f) => f.type === 'assistant_message');
+    expect(typesOf(socket.frames).slice(0, 2)).toEqual(['snapshot', 'user_message']);
+    socket.socket.close(1000);
+  });
+
+  it('keeps a session alive on socket pings alone, with no HTTP heartbeat and no D1 write', async () => {
+    const caller = await signUp();
+    const { chat, session } = await openSession(caller, { clientInstanceId: 'a' });
+    const socket = await connect(caller, chat.id, session.id);
+    await socket.next((f) => f.type === 'snapshot');
+    await installWriteCounter();
+    // The tab has been quiet on HTTP for longer than the TTL, but it pings its socket.
+    await runInDurableObject(executorStub(caller), (_i, state) => {
+      state.storage.sql.exec('UPDATE live_sessions SET last_beat_at = ? WHERE id = ?', Date.now() - SESSION_TTL_MS - 1000, session.id);
+    });
+    socket.socket.send('ping');
+    await socket.next((f) => f === 'pong');
+    await runDurableObjectAlarm(executorStub(caller));
+    expect(await sessionRow(session.id)).toMatchObject({ is_active: 1 });
+    expect(await d1Writes()).toBe(0);
+    socket.socket.close(1000);
+  });
+
+  it('expires a session whose socket went silent past the TTL, and closes the socket', async () => {
+    const caller = await signUp();
+    const { chat, session } = await openSession(caller, { clientInstanceId: 'a' });
+    const socket = await connect(caller, chat.id, session.id);
+    await socket.next((f) => f.type === 'snapshot');
+    const closed = new Promise<number>((resolve) => socket.socket.addEventListener('close', (e) => resolve(e.code)));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + SESSION_TTL_MS + 1000);
+    await runDurableObjectAlarm(executorStub(caller));
+    vi.useRealTimers();
+    expect(await sessionRow(session.id)).toMatchObject({ is_active: 0, end_reason: 'expired' });
+    expect(await closed).toBe(4000);
+  });
+
+  it('ends the session when its tab closes the socket', async () => {
+    const caller = await signUp();
+    const { chat, session } = await openSession(caller, { clientInstanceId: 'a' });
+    const socket = await connect(caller, chat.id, session.id);
+    await socket.next((f) => f.type === 'snapshot');
+    socket.socket.close(1001, 'tab closed');
+    await eventually(async () => (await sessionRow(session.id))?.is_active === 0);
+    expect(await sessionRow(session.id)).toMatchObject({ end_reason: 'unload' });
+  });
+
+  it('refuses before any upgrade: no login 401, another user’s chat 404, a foreign origin 403', async () => {
+    const alice = await signUp();
+    const bob = await signUp();
+    const { chat } = await openSession(alice, { clientInstanceId: 'a' });
+    await expectError(await liveRequest(null, chat.id), 401, 'unauthorized');
+    await expectError(await liveRequest(bob, chat.id), 404, 'not_found');
+    await expectError(await liveRequest(alice, chat.id, undefined, { cookie: true, origin: 'https://evil.example' }), 403, 'forbidden');
+    const other = await openSession(bob, { clientInstanceId: 'b' });
+    await expectError(await liveRequest(alice, chat.id, other.session.id), 410, 'gone');
+  });
+});
