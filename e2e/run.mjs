@@ -47,7 +47,7 @@ async function until(check, { timeoutMs = 15_000, message = 'condition' } = {}) 
   throw new Error(`timed out waiting for ${message} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
 
-let exitCode = 1;
+let exitCode;
 try {
   mkdirSync(ARTIFACTS, { recursive: true });
   if (process.env.E2E_SKIP_BUILD !== '1') {

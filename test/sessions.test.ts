@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, d1Writes, expectError, installWriteCounter, expectStatus, openSession, sessionRow, signUp } from './helpers';
+import { call, d1Writes, expectError, installWriteCounter, expectStatus, openSession, seedMessages, sessionRow, signUp } from './helpers';
 
 describe('opening sessions', () => {
   it('makes exactly one chat when 20 tabs open at once on a new (user, agent)', async () => {
@@ -44,7 +44,6 @@ describe('opening sessions', () => {
   it('returns the latest page of messages with the session', async () => {
     const caller = await signUp();
     const first = await openSession(caller, { clientInstanceId: 'tab' });
-    const { seedMessages } = await import('./helpers');
     await seedMessages(first.chat.id, 60);
     const reopened = await openSession(caller, { clientInstanceId: 'tab-2' });
     expect(reopened.messages).toHaveLength(50);

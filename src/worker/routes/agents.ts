@@ -16,6 +16,9 @@ import { requireAuth } from '../middleware/auth';
 import { idSchema, plainText, validate } from '../validation';
 import { agentPath } from './params';
 
+export const instructionsBody = z.strictObject({ instructions: z.string() });
+export const memoryCreateBody = z.strictObject({ content: plainText(2000).pipe(z.string().trim().min(1, 'must not be empty')) });
+
 function ownerOf(c: Context<HonoEnv>, agent: AgentName) {
   return { userId: c.get('auth').userId, agentName: agent };
 }
@@ -31,7 +34,13 @@ export const agentRoutes = new Hono<HonoEnv>()
   .get('/', (c) => {
     const model = readConfig(c.env).openaiModel;
     return c.json({
-      agents: Object.values(AGENTS).map((a) => ({ name: a.name, displayName: a.displayName, description: a.description, model: a.model ?? model, tools: [...a.tools] })),
+      agents: Object.values(AGENTS).map((a) => ({
+        name: a.name,
+        displayName: a.displayName,
+        description: a.description,
+        model: a.model ?? model,
+        tools: [...a.tools],
+      })),
       demoMode: readConfig(c.env).demoMode,
     });
   })
@@ -47,7 +56,7 @@ export const agentRoutes = new Hono<HonoEnv>()
       .limit(1);
     return c.json({ instructions: row?.instructions ?? '', updatedAt: row?.updatedAt ?? null });
   })
-  .put('/:agent/instructions', agentPath, validate('json', z.strictObject({ instructions: z.string() })), async (c) => {
+  .put('/:agent/instructions', agentPath, validate('json', instructionsBody), async (c) => {
     const { agent } = c.req.valid('param');
     const max = readConfig(c.env).maxInstructionsChars;
     const parsed = plainText(max).safeParse(c.req.valid('json').instructions);
@@ -56,7 +65,10 @@ export const agentRoutes = new Hono<HonoEnv>()
     await createDb(c.env.DB)
       .insert(agentInstructions)
       .values(row)
-      .onConflictDoUpdate({ target: [agentInstructions.userId, agentInstructions.agentName], set: { instructions: row.instructions, updatedAt: row.updatedAt } });
+      .onConflictDoUpdate({
+        target: [agentInstructions.userId, agentInstructions.agentName],
+        set: { instructions: row.instructions, updatedAt: row.updatedAt },
+      });
     await invalidatePrompt(c, agent);
     return c.json({ instructions: row.instructions, updatedAt: row.updatedAt });
   })
@@ -64,7 +76,7 @@ export const agentRoutes = new Hono<HonoEnv>()
     const memories = await listMemories(createDb(c.env.DB), c.get('auth').userId, c.req.valid('param').agent);
     return c.json({ memories: memories.map(serializeMemory) });
   })
-  .post('/:agent/memories', agentPath, validate('json', z.strictObject({ content: plainText(2000).pipe(z.string().trim().min(1, 'must not be empty')) })), async (c) => {
+  .post('/:agent/memories', agentPath, validate('json', memoryCreateBody), async (c) => {
     const { agent } = c.req.valid('param');
     const memory = await addMemory(createDb(c.env.DB), c.get('auth').userId, agent, c.req.valid('json').content, null, readConfig(c.env).memoryLimit);
     await invalidatePrompt(c, agent);

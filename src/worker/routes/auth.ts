@@ -15,7 +15,7 @@ import { requireAuth, SESSION_COOKIE } from '../middleware/auth';
 import { validate } from '../validation';
 import { endSessionsOfLogin } from '../executor-client';
 
-const credentials = z.strictObject({
+export const credentialsBody = z.strictObject({
   email: z
     .email('must be an email address')
     .max(254)
@@ -40,17 +40,14 @@ function setSessionCookie(c: Context<HonoEnv>, token: string) {
 
 async function checkLoginRate(c: Context<HonoEnv>, email: string) {
   const ip = c.req.header('CF-Connecting-IP') ?? 'unknown';
-  const [byEmail, byIp] = await Promise.all([
-    c.env.LOGIN_RATE_LIMITER.limit({ key: `email:${email}` }),
-    c.env.LOGIN_RATE_LIMITER.limit({ key: `ip:${ip}` }),
-  ]);
+  const [byEmail, byIp] = await Promise.all([c.env.LOGIN_RATE_LIMITER.limit({ key: `email:${email}` }), c.env.LOGIN_RATE_LIMITER.limit({ key: `ip:${ip}` })]);
   if (!byEmail.success || !byIp.success) {
     throw new ApiError('rate_limited', 'Too many sign-in attempts; try again in a minute', { retryAfterS: RATE_LIMIT_RETRY_S });
   }
 }
 
 export const authRoutes = new Hono<HonoEnv>()
-  .post('/signup', validate('json', credentials), async (c) => {
+  .post('/signup', validate('json', credentialsBody), async (c) => {
     const { email, password } = c.req.valid('json');
     const db = createDb(c.env.DB);
     const passwordHash = await hashPassword(password);
@@ -61,7 +58,7 @@ export const authRoutes = new Hono<HonoEnv>()
     setSessionCookie(c, token);
     return c.json({ user: { id, email }, token }, 201);
   })
-  .post('/login', validate('json', credentials), async (c) => {
+  .post('/login', validate('json', credentialsBody), async (c) => {
     const { email, password } = c.req.valid('json');
     await checkLoginRate(c, email);
     const db = createDb(c.env.DB);

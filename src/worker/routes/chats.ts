@@ -17,7 +17,7 @@ import { idParam, plainText, validate } from '../validation';
 import { agentName } from './params';
 import { chatLiveRoutes, chatTurnRoutes } from './turns';
 
-const listQuery = z.object({
+export const chatListQuery = z.object({
   agent: agentName,
   cursor: cursorSchema,
   limit: limitSchema(100, 30),
@@ -25,7 +25,7 @@ const listQuery = z.object({
   q: plainText(100).optional(),
 });
 
-const patchBody = z
+export const chatPatchBody = z
   .strictObject({
     title: plainText(120).pipe(z.string().trim().min(1, 'must not be empty')).optional(),
     archived: z.boolean().optional(),
@@ -33,9 +33,12 @@ const patchBody = z
   .refine((b) => b.title !== undefined || b.archived !== undefined, 'nothing to update');
 
 const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const messagesQuery = z
+export const messagesQuery = z
   .object({ before: seq.optional(), after: seq.optional(), limit: limitSchema(200, 50) })
   .refine((q) => q.before === undefined || q.after === undefined, 'use before or after, not both');
+
+export const chatCreateBody = z.strictObject({ agent: agentName });
+export const exportQuery = z.object({ format: z.enum(['json', 'markdown']).default('json') });
 
 async function ownedChat(c: Context<HonoEnv>, chatId: string): Promise<Chat> {
   const chat = await findOwnedChat(createDb(c.env.DB), c.get('auth').userId, chatId);
@@ -49,16 +52,23 @@ function ownerOf(c: Context<HonoEnv>, chat: Chat) {
 
 export const chatRoutes = new Hono<HonoEnv>()
   .use(requireAuth)
-  .get('/', validate('query', listQuery), async (c) => {
+  .get('/', validate('query', chatListQuery), async (c) => {
     const { agent, cursor, limit, archived, q } = c.req.valid('query');
-    const { rows, hasMore } = await listChats(createDb(c.env.DB), { userId: c.get('auth').userId, agent, after: cursor ? decodeCursor(cursor) : null, limit, archived, query: q });
+    const { rows, hasMore } = await listChats(createDb(c.env.DB), {
+      userId: c.get('auth').userId,
+      agent,
+      after: cursor ? decodeCursor(cursor) : null,
+      limit,
+      archived,
+      query: q,
+    });
     const last = rows.at(-1)?.chat;
     return c.json({
       chats: rows.map((r) => serializeChat(r.chat, r.lastMessage)),
       nextCursor: hasMore && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
     });
   })
-  .post('/', validate('json', z.strictObject({ agent: agentName })), async (c) => {
+  .post('/', validate('json', chatCreateBody), async (c) => {
     const owner = { userId: c.get('auth').userId, agentName: c.req.valid('json').agent };
     const chat = await viaExecutor(executorFor(c.env, owner).createChat(owner));
     return c.json({ chat }, 201);
@@ -66,7 +76,7 @@ export const chatRoutes = new Hono<HonoEnv>()
   .get('/:id', validate('param', idParam), async (c) => {
     return c.json({ chat: serializeChat(await ownedChat(c, c.req.valid('param').id)) });
   })
-  .patch('/:id', validate('param', idParam), validate('json', patchBody), async (c) => {
+  .patch('/:id', validate('param', idParam), validate('json', chatPatchBody), async (c) => {
     const chat = await ownedChat(c, c.req.valid('param').id);
     const owner = ownerOf(c, chat);
     const updated = await viaExecutor(executorFor(c.env, owner).updateChat(owner, chat.id, c.req.valid('json')));
@@ -83,7 +93,7 @@ export const chatRoutes = new Hono<HonoEnv>()
     const page = await pageMessages(createDb(c.env.DB), chat.id, c.req.valid('query'));
     return c.json({ messages: page.messages.map(serializeMessage), hasMore: page.hasMore });
   })
-  .get('/:id/export', validate('param', idParam), validate('query', z.object({ format: z.enum(['json', 'markdown']).default('json') })), async (c) => {
+  .get('/:id/export', validate('param', idParam), validate('query', exportQuery), async (c) => {
     const chat = await ownedChat(c, c.req.valid('param').id);
     const messages = await allMessages(createDb(c.env.DB), chat.id);
     const { format } = c.req.valid('query');
@@ -95,4 +105,3 @@ export const chatRoutes = new Hono<HonoEnv>()
   })
   .route('/', chatTurnRoutes)
   .route('/', chatLiveRoutes);
-

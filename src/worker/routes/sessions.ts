@@ -16,18 +16,27 @@ import { requireAuth } from '../middleware/auth';
 import { idParam, idSchema, validate } from '../validation';
 import { agentName } from './params';
 
-const openBody = z.strictObject({
+export const sessionOpenBody = z.strictObject({
   agent: agentName,
   chatId: idSchema.optional(),
   clientInstanceId: idSchema.optional(),
 });
+
+export const sessionListQuery = z.object({ agent: agentName });
 
 /** A tab that opens a session with another agent leaves its old one (end_reason=replaced). */
 async function endTabSessionsOnOtherAgents(env: HonoEnv['Bindings'], userId: string, agent: AgentName, clientInstanceId: string) {
   const others = await createDb(env.DB)
     .select({ id: chatSessions.id, agentName: chatSessions.agentName })
     .from(chatSessions)
-    .where(and(eq(chatSessions.userId, userId), eq(chatSessions.clientInstanceId, clientInstanceId), eq(chatSessions.isActive, true), ne(chatSessions.agentName, agent)));
+    .where(
+      and(
+        eq(chatSessions.userId, userId),
+        eq(chatSessions.clientInstanceId, clientInstanceId),
+        eq(chatSessions.isActive, true),
+        ne(chatSessions.agentName, agent),
+      ),
+    );
   await Promise.all(
     others.map((s) => {
       const owner = { userId, agentName: s.agentName as AgentName };
@@ -46,7 +55,7 @@ async function endSession(c: Context<HonoEnv>, sessionId: string) {
 
 export const sessionRoutes = new Hono<HonoEnv>()
   .use(requireAuth)
-  .post('/', validate('json', openBody), async (c) => {
+  .post('/', validate('json', sessionOpenBody), async (c) => {
     const { agent, chatId, clientInstanceId } = c.req.valid('json');
     const { userId, authSessionId } = c.get('auth');
     if (clientInstanceId) await endTabSessionsOnOtherAgents(c.env, userId, agent, clientInstanceId);
@@ -54,7 +63,7 @@ export const sessionRoutes = new Hono<HonoEnv>()
     const { created, ...result } = await viaExecutor(executorFor(c.env, owner).openSession(owner, { chatId, clientInstanceId, authSessionId }));
     return c.json(result, created ? 201 : 200);
   })
-  .get('/', validate('query', z.object({ agent: agentName })), async (c) => {
+  .get('/', validate('query', sessionListQuery), async (c) => {
     const rows = await activeSessions(createDb(c.env.DB), c.get('auth').userId, c.req.valid('query').agent);
     return c.json({ sessions: rows.map(serializeSession) });
   })

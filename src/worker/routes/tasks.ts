@@ -17,18 +17,18 @@ export function serializeTask(task: Task) {
   return { id, title, notes, status, priority, dueAt, createdAt, updatedAt, completedAt };
 }
 
-const listQuery = z.object({
+export const taskListQuery = z.object({
   status: z.enum(TASK_STATUSES).optional(),
   cursor: cursorSchema,
   limit: limitSchema(200, 50),
 });
 
-const createBody = z.strictObject({ ...taskFields, title: plainText(200).pipe(z.string().trim().min(1, 'must not be empty')) });
-const patchBody = z.strictObject(taskFields).refine((b) => Object.keys(b).length > 0, 'nothing to update');
+export const taskCreateBody = z.strictObject({ ...taskFields, title: plainText(200).pipe(z.string().trim().min(1, 'must not be empty')) });
+export const taskPatchBody = z.strictObject(taskFields).refine((b) => Object.keys(b).length > 0, 'nothing to update');
 
 export const taskRoutes = new Hono<HonoEnv>()
   .use(requireAuth)
-  .get('/', validate('query', listQuery), async (c) => {
+  .get('/', validate('query', taskListQuery), async (c) => {
     const { status, cursor, limit } = c.req.valid('query');
     const { userId } = c.get('auth');
     const after = cursor ? decodeCursor(cursor) : null;
@@ -49,7 +49,7 @@ export const taskRoutes = new Hono<HonoEnv>()
     const nextCursor = rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null;
     return c.json({ tasks: page.map(serializeTask), nextCursor });
   })
-  .post('/', validate('json', createBody), async (c) => {
+  .post('/', validate('json', taskCreateBody), async (c) => {
     const task = newTask(c.get('auth').userId, c.req.valid('json'));
     await createDb(c.env.DB).insert(tasks).values(task);
     return c.json({ task: serializeTask(task) }, 201);
@@ -63,12 +63,16 @@ export const taskRoutes = new Hono<HonoEnv>()
     if (!task) throw notFound('Task');
     return c.json({ task: serializeTask(task) });
   })
-  .patch('/:id', validate('param', idParam), validate('json', patchBody), async (c) => {
+  .patch('/:id', validate('param', idParam), validate('json', taskPatchBody), async (c) => {
     const db = createDb(c.env.DB);
     const where = and(eq(tasks.id, c.req.valid('param').id), eq(tasks.userId, c.get('auth').userId));
     const [current] = await db.select().from(tasks).where(where).limit(1);
     if (!current) throw notFound('Task');
-    const [task] = await db.update(tasks).set(applyTaskPatch(current, c.req.valid('json'))).where(where).returning();
+    const [task] = await db
+      .update(tasks)
+      .set(applyTaskPatch(current, c.req.valid('json')))
+      .where(where)
+      .returning();
     if (!task) throw notFound('Task');
     return c.json({ task: serializeTask(task) });
   })

@@ -18,11 +18,11 @@ import { idParam, idSchema, plainText, validate } from '../validation';
 /** Length is checked against MAX_MESSAGE_CHARS per deployment; this cap only bounds parsing. */
 const content = plainText(60_000);
 
-const sendBody = z.strictObject({ content, clientMessageId: idSchema.optional(), sessionId: idSchema.optional() });
+export const turnSendBody = z.strictObject({ content, clientMessageId: idSchema.optional(), sessionId: idSchema.optional() });
 
 /** Mounted inside the chats sub-app, which authenticates. */
 export const chatTurnRoutes = new Hono<HonoEnv>()
-  .post('/:id/messages', validate('param', idParam), validate('json', sendBody), async (c) => {
+  .post('/:id/messages', validate('param', idParam), validate('json', turnSendBody), async (c) => {
     const chatId = c.req.valid('param').id;
     const owner = await chatDirectory.find(createDb(c.env.DB), c.get('auth').userId, chatId);
     if (!owner) throw notFound('Chat');
@@ -40,11 +40,13 @@ export const chatTurnRoutes = new Hono<HonoEnv>()
     return c.body(null, 204);
   });
 
+export const liveQuery = z.object({ sessionId: idSchema.optional() });
+
 /**
  * GET /chats/:id/live — the live channel. Everything is checked here, before the upgrade
  * reaches the executor: the login, the Origin of a cookie-authenticated browser, the chat.
  */
-export const chatLiveRoutes = new Hono<HonoEnv>().get('/:id/live', validate('param', idParam), validate('query', z.object({ sessionId: idSchema.optional() })), async (c) => {
+export const chatLiveRoutes = new Hono<HonoEnv>().get('/:id/live', validate('param', idParam), validate('query', liveQuery), async (c) => {
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') throw new ApiError('bad_request', 'Expected a WebSocket upgrade');
   const auth = c.get('auth');
   const origin = c.req.header('Origin');
@@ -55,51 +57,48 @@ export const chatLiveRoutes = new Hono<HonoEnv>().get('/:id/live', validate('par
   const owner = await chatDirectory.find(createDb(c.env.DB), auth.userId, chatId);
   if (!owner) throw notFound('Chat');
   const intent = { owner, chatId, sessionId: c.req.valid('query').sessionId };
-  const upgraded = await executorFor(c.env, owner).fetch('https://executor/live', { headers: { Upgrade: 'websocket', [LIVE_INTENT_HEADER]: JSON.stringify(intent) } });
+  const upgraded = await executorFor(c.env, owner).fetch('https://executor/live', {
+    headers: { Upgrade: 'websocket', [LIVE_INTENT_HEADER]: JSON.stringify(intent) },
+  });
   // A response from another object has immutable headers; middleware still needs to add its own.
   return new Response(upgraded.body, { status: upgraded.status, headers: new Headers(upgraded.headers), webSocket: upgraded.webSocket });
 });
 
+export const compatChatBody = z
+  .strictObject({
+    agent_name: z.string().max(64).optional(),
+    agent_id: z.string().max(64).optional(),
+    message: content,
+    session_id: idSchema.nullish(),
+    client_message_id: idSchema.optional(),
+  })
+  .refine((b) => b.agent_name ?? b.agent_id, 'agent_name: is required');
+
 /** The older contract: session_id carries the chat id. */
-export const compatChatRoutes = new Hono<HonoEnv>().use(requireAuth).post(
-  '/',
-  validate(
-    'json',
-    z
-      .strictObject({
-        agent_name: z.string().max(64).optional(),
-        agent_id: z.string().max(64).optional(),
-        message: content,
-        session_id: idSchema.nullish(),
-        client_message_id: idSchema.optional(),
-      })
-      .refine((b) => b.agent_name ?? b.agent_id, 'agent_name: is required'),
-  ),
-  async (c) => {
-    const body = c.req.valid('json');
-    const agentName = (body.agent_name ?? body.agent_id)!;
-    if (!isAgentName(agentName)) throw new ApiError('bad_request', `agent_name: unknown agent "${agentName}"`);
-    const { userId } = c.get('auth');
-    const db = createDb(c.env.DB);
-    if (body.session_id) {
-      const known = await chatDirectory.find(db, userId, body.session_id);
-      if (!known || known.agentName !== agentName) throw notFound('Chat');
-    }
-    const owner = { userId, agentName };
-    const chatId = await viaExecutor(executorFor(c.env, owner).resolveChat(owner, body.session_id ?? null));
-    const stream = await startTurn(c, owner, { chatId, content: body.message, clientMessageId: body.client_message_id });
-    if (wantsEventStream(c)) return eventStreamResponse(stream);
-    const turn = await collectTurn(stream);
-    const firstCall = turn.toolCalls[0];
-    return c.json({
-      session_id: chatId,
-      response: turn.message?.content ?? '',
-      tool_name: firstCall?.name ?? null,
-      tool_input: firstCall ? safeJson(firstCall.arguments) : null,
-      error: turn.error?.message ?? null,
-    });
-  },
-);
+export const compatChatRoutes = new Hono<HonoEnv>().use(requireAuth).post('/', validate('json', compatChatBody), async (c) => {
+  const body = c.req.valid('json');
+  const agentName = (body.agent_name ?? body.agent_id)!;
+  if (!isAgentName(agentName)) throw new ApiError('bad_request', `agent_name: unknown agent "${agentName}"`);
+  const { userId } = c.get('auth');
+  const db = createDb(c.env.DB);
+  if (body.session_id) {
+    const known = await chatDirectory.find(db, userId, body.session_id);
+    if (!known || known.agentName !== agentName) throw notFound('Chat');
+  }
+  const owner = { userId, agentName };
+  const chatId = await viaExecutor(executorFor(c.env, owner).resolveChat(owner, body.session_id ?? null));
+  const stream = await startTurn(c, owner, { chatId, content: body.message, clientMessageId: body.client_message_id });
+  if (wantsEventStream(c)) return eventStreamResponse(stream);
+  const turn = await collectTurn(stream);
+  const firstCall = turn.toolCalls[0];
+  return c.json({
+    session_id: chatId,
+    response: turn.message?.content ?? '',
+    tool_name: firstCall?.name ?? null,
+    tool_input: firstCall ? safeJson(firstCall.arguments) : null,
+    error: turn.error?.message ?? null,
+  });
+});
 
 function safeJson(text: string): unknown {
   try {

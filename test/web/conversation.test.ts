@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageDto, TurnEvent } from '../../src/shared/protocol';
+import { addPending, applyTurnEvent, chatItems, describeTimings, emptyConversation, failPending, mergeMessages } from '../../web/src/lib/conversation';
+import type { Conversation } from '../../web/src/lib/conversation';
+
+function message(seq: number, overrides: Partial<MessageDto> = {}): MessageDto {
+  return {
+    id: `m${seq}`,
+    seq,
+    role: 'assistant',
+    content: `message ${seq}`,
+    toolCalls: null,
+    toolCallId: null,
+    name: null,
+    status: 'complete',
+    clientMessageId: null,
+    timings: null,
+    createdAt: 1_000 + seq,
+    ...overrides,
+  };
+}
+
+const apply = (c: Conversation, ...events: TurnEvent[]) => events.reduce((acc, e) => applyTurnEvent(acc, 'cm1', e), c);
+
+describe('mergeMessages', () => {
+  it('keeps one copy per id in seq order, the newest copy winning', () => {
+    const merged = mergeMessages([message(3), message(1)], [message(2), message(3, { content: 'edited' })]);
+    expect(merged.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(merged.at(-1)?.content).toBe('edited');
+  });
+});
+
+describe('applyTurnEvent', () => {
+  it('replaces the pending message with the stored one on user_message', () => {
+    const sending = addPending(emptyConversation(), { clientMessageId: 'cm1', content: 'hi', createdAt: 1 });
+    const acked = apply(sending, { event: 'user_message', data: { message: message(1, { role: 'user', content: 'hi', clientMessageId: 'cm1' }) } });
+    expect(acked.pending).toEqual([]);
+    expect(acked.messages.map((m) => m.id)).toEqual(['m1']);
+    expect(acked.streaming?.clientMessageId).toBe('cm1');
+  });
+
+  it('accumulates deltas and hands the text to the stored assistant message', () => {
+    const c = apply(emptyConversation(), { event: 'delta', data: { text: 'Hel' } }, { event: 'delta', data: { text: 'lo' } });
+    expect(c.streaming?.text).toBe('Hello');
+    const stored = apply(c, { event: 'assistant_message', data: { message: message(2, { content: 'Hello' }) } });
+    expect(stored.streaming?.text).toBe('');
+    expect(stored.messages.map((m) => m.content)).toEqual(['Hello']);
+    expect(apply(stored, { event: 'done', data: {} }).streaming).toBeNull();
+  });
+
+  it('applying the same stored message twice keeps one copy', () => {
+    const event: TurnEvent = { event: 'assistant_message', data: { message: message(2) } };
+    expect(apply(emptyConversation(), event, event).messages).toHaveLength(1);
+  });
+
+  it('records an error after the acknowledgment as a reply error, not a failed send', () => {
+    const sending = addPending(emptyConversation(), { clientMessageId: 'cm1', content: 'hi', createdAt: 1 });
+    const c = apply(
+      sending,
+      { event: 'user_message', data: { message: message(1, { role: 'user', clientMessageId: 'cm1' }) } },
+      { event: 'error', data: { code: 'upstream_error', message: 'The model failed' } },
+    );
+    expect(c.pending).toEqual([]);
+    expect(c.replyErrors.cm1?.code).toBe('upstream_error');
+    const item = chatItems(c).find((i) => i.kind === 'message');
+    expect(item?.kind === 'message' && item.replyError?.message).toBe('The model failed');
+  });
+
+  it('shows tool calls as chips with their results while streaming and after storing', () => {
+    const c = apply(
+      emptyConversation(),
+      { event: 'tool_call', data: { id: 't1', name: 'create_task', arguments: '{"title":"Buy milk"}' } },
+      { event: 'tool_result', data: { id: 't1', name: 'create_task', result: '{"ok":true}' } },
+    );
+    const streaming = chatItems(c).at(-1);
+    expect(streaming?.kind === 'streaming' && streaming.tools).toEqual([{ id: 't1', name: 'create_task', arguments: '{"title":"Buy milk"}', result: '{"ok":true}' }]);
+
+    const stored: Conversation = {
+      ...emptyConversation(),
+      messages: [
+        message(1, { content: '', toolCalls: [{ id: 't1', name: 'create_task', arguments: '{}' }] }),
+        message(2, { role: 'tool', content: '{"ok":true}', toolCallId: 't1' }),
+        message(3, { content: 'Done' }),
+      ],
+    };
+    const items = chatItems(stored);
+    expect(items).toHaveLength(2);
+    expect(items[0]?.kind === 'message' && items[0].tools[0]?.result).toBe('{"ok":true}');
+  });
+});
+
+describe('failPending', () => {
+  it('marks an unacknowledged message failed so it can be retried', () => {
+    const c = failPending(addPending(emptyConversation(), { clientMessageId: 'cm1', content: 'hi', createdAt: 1 }), 'cm1', { code: 'busy', message: 'busy' });
+    expect(c.pending[0]?.state).toBe('failed');
+    const retried = addPending(c, { clientMessageId: 'cm1', content: 'hi', createdAt: 2 });
+    expect(retried.pending).toHaveLength(1);
+    expect(retried.pending[0]?.state).toBe('sending');
+  });
+});
+
+describe('describeTimings', () => {
+  it('reads as a sentence', () => {
+    expect(describeTimings({ buildMs: 5, ttftMs: 120, totalMs: 1400, toolMs: 0 })).toBe('First token 120 ms · total 1.4 s');
+    expect(describeTimings(null)).toBeNull();
+  });
+});
