@@ -25,7 +25,11 @@ function deployConfigAtRepoRoot(): Plugin {
         if (!existsSync(written)) return;
         const config = JSON.parse(readFileSync(written, 'utf8')) as { configPath: string; auxiliaryWorkers: { configPath: string }[] };
         const rebase = (path: string) => relative(dirname(target), resolve(dirname(written), path));
-        const moved = { ...config, configPath: rebase(config.configPath), auxiliaryWorkers: config.auxiliaryWorkers.map((w) => ({ configPath: rebase(w.configPath) })) };
+        const moved = {
+          ...config,
+          configPath: rebase(config.configPath),
+          auxiliaryWorkers: config.auxiliaryWorkers.map((w) => ({ configPath: rebase(w.configPath) })),
+        };
         mkdirSync(dirname(target), { recursive: true });
         writeFileSync(target, JSON.stringify(moved));
         rmSync(repo('./web/.wrangler'), { recursive: true, force: true });
@@ -41,7 +45,11 @@ function deployConfigAtRepoRoot(): Plugin {
  */
 export default defineConfig({
   root: repo('./web'),
-  plugins: [svelte({ configFile: repo('./svelte.config.js') }), cloudflare({ configPath: repo('./wrangler.toml'), persistState: { path: repo('./.wrangler/state') } }), deployConfigAtRepoRoot()],
+  plugins: [
+    svelte({ configFile: repo('./svelte.config.js') }),
+    cloudflare({ configPath: repo('./wrangler.toml'), persistState: { path: repo('./.wrangler/state') } }),
+    deployConfigAtRepoRoot(),
+  ],
   build: { outDir: repo('./dist'), emptyOutDir: true },
   server: { port: 5173, strictPort: true },
 });

@@ -145,7 +145,10 @@ try {
     const reply = replies().last();
     assert.match(await reply.textContent(), /Hello! I'm the mock model/);
     assert.match((await reply.locator('[title*="First token"]').getAttribute('title')) ?? '', /First token \d+/, 'timings on hover');
-    await page.getByRole('link', { name: /Hello there/ }).first().waitFor();
+    await page
+      .getByRole('link', { name: /Hello there/ })
+      .first()
+      .waitFor();
   });
 
   await step('a refresh shows the same chat with its full history', async () => {
@@ -183,7 +186,9 @@ try {
     await send('add a task to buy milk');
     await waitIdle();
     await replies().last().getByText('Buy milk').waitFor();
-    const chip = log_().getByRole('button', { name: /Create task/ }).last();
+    const chip = log_()
+      .getByRole('button', { name: /Create task/ })
+      .last();
     await chip.click();
     assert.equal(await chip.getAttribute('aria-expanded'), 'true');
     await log_().getByText('Arguments').last().waitFor();
@@ -223,7 +228,11 @@ try {
   await step('a refused save rolls back the list and keeps the draft', async () => {
     await page.route('**/api/tasks/*', (route) =>
       route.request().method() === 'PATCH'
-        ? route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'Something went wrong on our side' } }) })
+        ? route.fulfill({
+            status: 500,
+            contentType: 'application/json',
+            body: JSON.stringify({ error: { code: 'internal', message: 'Something went wrong on our side' } }),
+          })
         : route.continue(),
     );
     await page.getByLabel('Title', { exact: true }).fill('This edit will fail');
@@ -244,7 +253,9 @@ try {
     await page.getByRole('button', { name: 'Save instructions' }).click();
     await page.getByText('Instructions saved').waitFor();
     await page.reload();
-    await until(async () => (await page.getByRole('textbox', { name: 'Custom instructions' }).inputValue()) === 'Answer briefly. I live in Lisbon.', { message: 'saved instructions' });
+    await until(async () => (await page.getByRole('textbox', { name: 'Custom instructions' }).inputValue()) === 'Answer briefly. I live in Lisbon.', {
+      message: 'saved instructions',
+    });
     await screenshot('desktop-settings');
   });
 
@@ -291,7 +302,11 @@ try {
     assert.ok(sessionsBeforeLogout.length >= 1);
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL('**/login');
-    const login = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+    const login = await fetch(`${baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
     assert.equal(login.status, 200);
     const { token } = await login.json();
     const res = await fetch(`${baseUrl}/api/sessions?agent=assistant`, { headers: { Authorization: `Bearer ${token}` } });
@@ -319,7 +334,10 @@ try {
     assert.equal(await page.getByRole('complementary', { name: 'Chats and navigation' }).isVisible(), false);
     await screenshot('mobile-chat');
     await page.getByRole('button', { name: 'Open chat list' }).click();
-    await page.getByRole('complementary', { name: 'Chats and navigation' }).getByRole('link', { name: /Hello there/ }).waitFor();
+    await page
+      .getByRole('complementary', { name: 'Chats and navigation' })
+      .getByRole('link', { name: /Hello there/ })
+      .waitFor();
     await page.waitForTimeout(300);
     await screenshot('mobile-drawer');
     await page.keyboard.press('Escape');
@@ -330,7 +348,7 @@ try {
     await page.getByRole('heading', { name: 'Task details' }).waitFor();
     await screenshot('mobile-task-editor');
     await page.goto('/assistant/settings');
-    await page.getByRole('textbox', { name: 'Custom instructions' }).waitFor();
+    await until(async () => (await page.getByRole('textbox', { name: 'Custom instructions' }).inputValue()) !== '', { message: 'instructions loaded' });
     await screenshot('mobile-settings');
     await page.setViewportSize({ width: 1280, height: 800 });
   });

@@ -73,7 +73,9 @@ describe('applyTurnEvent', () => {
       { event: 'tool_result', data: { id: 't1', name: 'create_task', result: '{"ok":true}' } },
     );
     const streaming = chatItems(c).at(-1);
-    expect(streaming?.kind === 'streaming' && streaming.tools).toEqual([{ id: 't1', name: 'create_task', arguments: '{"title":"Buy milk"}', result: '{"ok":true}' }]);
+    expect(streaming?.kind === 'streaming' && streaming.tools).toEqual([
+      { id: 't1', name: 'create_task', arguments: '{"title":"Buy milk"}', result: '{"ok":true}' },
+    ]);
 
     const stored: Conversation = {
       ...emptyConversation(),

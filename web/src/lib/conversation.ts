@@ -85,7 +85,8 @@ function acknowledge(c: Conversation, message: MessageDto, clientMessageId: stri
 
 /** Apply one SSE event of the turn started by `clientMessageId`. */
 export function applyTurnEvent(c: Conversation, clientMessageId: string, event: TurnEvent): Conversation {
-  const streaming: StreamingReply = c.streaming?.clientMessageId === clientMessageId ? c.streaming : { clientMessageId, text: '', toolCalls: [], toolResults: {} };
+  const streaming: StreamingReply =
+    c.streaming?.clientMessageId === clientMessageId ? c.streaming : { clientMessageId, text: '', toolCalls: [], toolResults: {} };
   switch (event.event) {
     case 'user_message':
       return { ...acknowledge(c, event.data.message, clientMessageId), streaming };
@@ -142,7 +143,8 @@ export function chatItems(c: Conversation): ChatItem[] {
     items.push({ kind: 'message', key: m.id, message: m, tools, replyError });
   }
   for (const p of c.pending) items.push({ kind: 'pending', key: `pending:${p.clientMessageId}`, pending: p });
-  if (c.streaming) items.push({ kind: 'streaming', key: `streaming:${c.streaming.clientMessageId}`, text: c.streaming.text, tools: c.streaming.toolCalls.map(chip) });
+  if (c.streaming)
+    items.push({ kind: 'streaming', key: `streaming:${c.streaming.clientMessageId}`, text: c.streaming.text, tools: c.streaming.toolCalls.map(chip) });
   return items;
 }
 

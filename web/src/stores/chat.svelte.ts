@@ -133,7 +133,8 @@ class ChatStore {
   #absorb(messages: MessageDto[]) {
     this.conversation = { ...this.conversation, messages: mergeMessages(this.conversation.messages, messages) };
     const stored = new Set(messages.map((m) => m.clientMessageId).filter(Boolean));
-    for (const p of this.conversation.pending) if (stored.has(p.clientMessageId) && p.state !== 'sending') this.conversation = discardPending(this.conversation, p.clientMessageId);
+    for (const p of this.conversation.pending)
+      if (stored.has(p.clientMessageId) && p.state !== 'sending') this.conversation = discardPending(this.conversation, p.clientMessageId);
   }
 
   send(): void {
@@ -169,7 +170,8 @@ class ChatStore {
     try {
       await call(api.chats[':id'].stop.$post({ param: { id: chat.id } }));
     } catch (error) {
-      if (this.activeTurn) this.conversation = failPending(this.conversation, this.activeTurn, { code: 'stop_failed', message: `Couldn't stop the reply: ${messageOf(error)}` });
+      if (this.activeTurn)
+        this.conversation = failPending(this.conversation, this.activeTurn, { code: 'stop_failed', message: `Couldn't stop the reply: ${messageOf(error)}` });
     } finally {
       this.stopping = false;
     }
@@ -222,7 +224,12 @@ class ChatStore {
         }
         if (error.status === 401) {
           auth.expired = false;
-          this.conversation = failPending(this.conversation, clientMessageId, { code: error.code, message: 'Your sign-in has expired. Sign in again to send this message.' }, 'unauthorized');
+          this.conversation = failPending(
+            this.conversation,
+            clientMessageId,
+            { code: error.code, message: 'Your sign-in has expired. Sign in again to send this message.' },
+            'unauthorized',
+          );
           return;
         }
         this.conversation = failPending(this.conversation, clientMessageId, this.#describe(error));
@@ -246,7 +253,12 @@ class ChatStore {
       }
     } catch (error) {
       if (controller.signal.aborted) return;
-      if (this.chat?.id === chatId) this.conversation = failPending(this.conversation, clientMessageId, acknowledged ? { code: 'network', message: 'The connection dropped while the reply was streaming.' } : this.#describe(error));
+      if (this.chat?.id === chatId)
+        this.conversation = failPending(
+          this.conversation,
+          clientMessageId,
+          acknowledged ? { code: 'network', message: 'The connection dropped while the reply was streaming.' } : this.#describe(error),
+        );
     } finally {
       if (this.#abort === controller) {
         this.#abort = null;
@@ -277,7 +289,8 @@ class ChatStore {
   #describe(error: unknown): TurnError {
     if (error instanceof ApiError) {
       if (error.code === 'busy') return { code: 'busy', message: 'Still answering your previous message. Try again in a moment.' };
-      if (error.code === 'rate_limited') return { code: error.code, message: `You're sending messages quickly. Try again${error.retryAfterS ? ` in ${error.retryAfterS} s` : ' shortly'}.` };
+      if (error.code === 'rate_limited')
+        return { code: error.code, message: `You're sending messages quickly. Try again${error.retryAfterS ? ` in ${error.retryAfterS} s` : ' shortly'}.` };
       return { code: error.code, message: error.message };
     }
     return { code: 'internal', message: messageOf(error) };

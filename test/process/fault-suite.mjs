@@ -1,0 +1,151 @@
+// The fault suite that needs real processes: `wrangler dev` killed with SIGKILL in the middle of
+// a streamed reply and restarted on the same storage, the mock model's faults under parallel
+// load, and parallel session opens from several users. Run by .ci/run after `npm test`.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createParser } from 'eventsource-parser';
+import { startMockModel } from '../../mock-model/server.mjs';
+import { freePort, makeTempDir, ROOT, runStep, startWrangler, waitForHealth } from '../../e2e/harness.mjs';
+
+const results = [];
+const log = (message) => process.stdout.write(`[faults] ${message}\n`);
+
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    log(`✔ ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    log(`✘ ${name}: ${error?.stack ?? error}`);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function client(baseUrl) {
+  async function request(method, path, { token, body, sse } = {}) {
+    const headers = { Origin: baseUrl };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (sse) headers.Accept = 'text/event-stream';
+    return fetch(`${baseUrl}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+  }
+  async function json(method, path, options, expected = [200, 201]) {
+    const response = await request(method, path, options);
+    const text = await response.text();
+    assert(expected.includes(response.status), `${method} ${path} → ${response.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : null;
+  }
+  async function signUp(tag) {
+    const { token } = await json('POST', '/auth/signup', { body: { email: `${tag}-${crypto.randomUUID()}@example.com`, password: 'fault suite password' } });
+    return token;
+  }
+  async function events(response) {
+    const out = [];
+    const parser = createParser({ onEvent: (e) => out.push({ event: e.event, data: JSON.parse(e.data) }) });
+    parser.feed(await response.text());
+    return out;
+  }
+  return { request, json, signUp, events };
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'dist', 'client', 'index.html'))) {
+    log('building');
+    runStep('npx', ['vite', 'build'], { timeoutMs: 240_000 });
+  }
+  const temp = makeTempDir();
+  const mock = await startMockModel({ port: 0, tokenDelayMs: 2 });
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const vars = { OPENAI_BASE_URL: mock.url, OPENAI_TIMEOUT_MS: '3000' };
+  runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', temp.dir], { timeoutMs: 120_000 });
+  let wrangler = startWrangler({ port, persistTo: temp.dir, vars });
+  const alive = () => wrangler.child.exitCode === null && wrangler.child.signalCode === null;
+  const api = client(baseUrl);
+
+  try {
+    await waitForHealth(baseUrl, { timeoutMs: 90_000, isAlive: alive });
+
+    await check('kill -9 mid-reply: the user message survives, the reply is complete or interrupted, the chat goes on', async () => {
+      const token = await api.signUp('crash');
+      const { chat } = await api.json('POST', '/sessions', { token, body: { agent: 'assistant', clientInstanceId: 'tab' } });
+      const response = await api.request('POST', `/chats/${chat.id}/messages`, { token, sse: true, body: { content: 'a slow answer [[slow]] [[tokens:80]]' } });
+      assert(response.status === 200, `turn → ${response.status}`);
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let seen = '';
+      while ((seen.match(/event: delta/g) ?? []).length < 5) seen += decoder.decode((await reader.read()).value);
+      assert(seen.includes('event: user_message'), 'the message was acknowledged');
+      process.kill(-wrangler.child.pid, 'SIGKILL');
+      await new Promise((resolve) => wrangler.child.once('exit', resolve));
+      await reader.cancel().catch(() => undefined);
+
+      wrangler = startWrangler({ port, persistTo: temp.dir, vars });
+      await waitForHealth(baseUrl, { timeoutMs: 90_000, isAlive: alive });
+      const next = await api.events(await api.request('POST', `/chats/${chat.id}/messages`, { token, sse: true, body: { content: 'still there?' } }));
+      assert(next.at(-2)?.data?.message?.status === 'complete', `the next turn completes: ${JSON.stringify(next.slice(-3))}`);
+      const { messages } = await api.json('GET', `/chats/${chat.id}/messages`, { token });
+      const shape = messages.map((m) => `${m.seq}:${m.role}:${m.status}`);
+      assert(shape[0] === '1:user:complete' && messages[0].content.startsWith('a slow answer'), `user message stored: ${shape}`);
+      assert(['2:assistant:interrupted', '2:assistant:complete'].includes(shape[1]), `reply stored as interrupted or complete: ${shape}`);
+      assert(messages[1].content.startsWith('token1 token2'), `partial reply kept: ${messages[1].content.slice(0, 40)}`);
+      assert(shape.slice(2).join() === '3:user:complete,4:assistant:complete', `the chat went on: ${shape}`);
+    });
+
+    await check('model faults under parallel load end every turn cleanly, and every chat recovers', async () => {
+      const faults = ['', '[[fault:500]]', '[[fault:429]]', '[[fault:cut]]', '[[fault:malformed]]', '[[fault:hang]]'];
+      const users = await Promise.all(Array.from({ length: 6 }, (_, i) => api.signUp(`load${i}`)));
+      await Promise.all(
+        users.map(async (token, i) => {
+          const { chat } = await api.json('POST', '/sessions', { token, body: { agent: 'assistant', clientInstanceId: 'tab' } });
+          for (let round = 0; round < 3; round++) {
+            const fault = faults[(i + round) % faults.length];
+            const response = await api.request('POST', `/chats/${chat.id}/messages`, { token, sse: true, body: { content: `load ${round} ${fault}` } });
+            assert(response.status === 200, `turn → ${response.status}`);
+            const events = await api.events(response);
+            assert(events[0].event === 'user_message' && events.at(-1).event === 'done', `turn framed: ${events.map((e) => e.event)}`);
+            assert(fault === '' ? !events.some((e) => e.event === 'error') : events.some((e) => e.event === 'error'), `error iff fault (${fault})`);
+          }
+          const { messages } = await api.json('GET', `/chats/${chat.id}/messages`, { token });
+          assert(messages.length === 6 && messages.filter((m) => m.role === 'user').length === 3, `6 messages stored, got ${messages.length}`);
+        }),
+      );
+    });
+
+    await check('20 parallel session opens from 5 users make one chat each', async () => {
+      const users = await Promise.all(Array.from({ length: 5 }, (_, i) => api.signUp(`opens${i}`)));
+      const opens = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => api.json('POST', '/sessions', { token: users[i % 5], body: { agent: 'notes', clientInstanceId: `tab-${i}` } }).then((r) => ({ user: i % 5, chat: r.chat.id, session: r.session.id }))),
+      );
+      for (let u = 0; u < 5; u++) {
+        const chats = new Set(opens.filter((o) => o.user === u).map((o) => o.chat));
+        assert(chats.size === 1, `user ${u} has ${chats.size} chats`);
+        const { sessions } = await api.json('GET', '/sessions?agent=notes', { token: users[u] });
+        assert(sessions.length === 4, `user ${u} has ${sessions.length} active sessions`);
+      }
+    });
+  } finally {
+    await wrangler.stop();
+    await mock.close();
+    temp.remove();
+  }
+}
+
+const deadline = setTimeout(() => {
+  log('the fault suite ran out of time');
+  process.exit(1);
+}, 600_000);
+await main().catch((error) => {
+  log(`harness failed: ${error?.stack ?? error}`);
+  results.push({ name: 'harness', ok: false });
+});
+clearTimeout(deadline);
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+process.exit(failed === 0 ? 0 : 1);
