@@ -274,6 +274,21 @@ try {
     await userMessages().filter({ hasText: 'Hello there' }).waitFor();
   });
 
+  await step('a heartbeat answered 410 re-opens the session', async () => {
+    const before = (await apiFromPage('/api/sessions?agent=assistant')).sessions.map((s) => s.id);
+    assert.ok(before.length >= 1);
+    await page.evaluate(async (ids) => {
+      for (const id of ids) await fetch(`/api/sessions/${id}/end`, { method: 'POST', credentials: 'same-origin' });
+    }, before);
+    await until(
+      async () => {
+        const now = (await apiFromPage('/api/sessions?agent=assistant')).sessions.map((s) => s.id);
+        return now.length === 1 && !before.includes(now[0]);
+      },
+      { timeoutMs: HEARTBEAT_INTERVAL_S * 3000, message: 'a new session after the next heartbeat' },
+    );
+  });
+
   await step('a draft survives a refresh', async () => {
     await composer().fill('A thought I have not sent yet');
     await page.reload();

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { call, expectError, expectStatus, openSession, seedMessages, signUp } from './helpers';
 
+const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+
 describe('chats', () => {
   it('creates, renames, archives, lists newest first with a cursor, and deletes with messages and sessions', async () => {
     const caller = await signUp();
     const created = [];
-    for (let i = 0; i < 3; i++) created.push((await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } })).chat);
+    for (let i = 0; i < 3; i++) {
+      created.push((await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } })).chat);
+      await tick(); // newest-first needs distinct update times
+    }
     const renamed = await expectStatus(200, 'PATCH', `/chats/${created[0].id}`, { caller, body: { title: 'Groceries' } });
     expect(renamed.chat.title).toBe('Groceries');
 

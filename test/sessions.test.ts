@@ -31,6 +31,7 @@ describe('opening sessions', () => {
   it('reuses the most recently updated unarchived chat, and opens a named chat when asked', async () => {
     const caller = await signUp();
     const { chat: older } = await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } });
+    await new Promise((resolve) => setTimeout(resolve, 3));
     const { chat: newer } = await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } });
     await expectStatus(200, 'PATCH', `/chats/${newer.id}`, { caller, body: { archived: true } });
     const opened = await openSession(caller, { clientInstanceId: 'tab' });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { call, expectError, expectStatus, signUp } from './helpers';
 
+const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+
 describe('tasks', () => {
   it('creates, reads, updates, completes and deletes a task', async () => {
     const caller = await signUp();
@@ -22,6 +24,7 @@ describe('tasks', () => {
     const caller = await signUp();
     for (let i = 0; i < 5; i++) {
       await expectStatus(201, 'POST', '/tasks', { caller, body: { title: `task ${i}`, status: i % 2 ? 'done' : 'todo' } });
+      await tick(); // newest-first needs distinct creation times
     }
     const first = await expectStatus(200, 'GET', '/tasks?limit=2', { caller });
     expect(first.tasks.map((t: { title: string }) => t.title)).toEqual(['task 4', 'task 3']);

@@ -2,7 +2,7 @@
  * agent_memories for the HTTP routes and the remember/recall/forget tools. At most
  * MEMORY_LIMIT per (user, agent): adding one past the cap prunes the oldest in the same batch.
  */
-import { and, desc, eq, inArray, like, notInArray, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, like, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { agentMemories } from '../db/schema';
 import type { Memory } from '../db/schema';
@@ -11,10 +11,13 @@ export function serializeMemory(m: Memory) {
   return { id: m.id, content: m.content, createdAt: m.createdAt };
 }
 
+/** Insertion order breaks ties between memories saved in the same millisecond. */
+const newestFirst = [desc(agentMemories.createdAt), desc(sql`rowid`)] as const;
+
 const owned = (userId: string, agentName: string) => and(eq(agentMemories.userId, userId), eq(agentMemories.agentName, agentName));
 
 export async function listMemories(db: Db, userId: string, agentName: string, limit = 500): Promise<Memory[]> {
-  return db.select().from(agentMemories).where(owned(userId, agentName)).orderBy(desc(agentMemories.createdAt), desc(agentMemories.id)).limit(limit);
+  return db.select().from(agentMemories).where(owned(userId, agentName)).orderBy(...newestFirst).limit(limit);
 }
 
 export async function addMemory(db: Db, userId: string, agentName: string, content: string, sourceChatId: string | null, limit: number): Promise<Memory> {
@@ -24,7 +27,7 @@ export async function addMemory(db: Db, userId: string, agentName: string, conte
     .select({ id: agentMemories.id })
     .from(agentMemories)
     .where(owned(userId, agentName))
-    .orderBy(desc(agentMemories.createdAt), desc(agentMemories.id))
+    .orderBy(...newestFirst)
     .limit(limit);
   await db.batch([db.insert(agentMemories).values(memory), db.delete(agentMemories).where(and(owned(userId, agentName), notInArray(agentMemories.id, newest)))]);
   return memory;
@@ -50,7 +53,7 @@ export async function searchMemories(db: Db, userId: string, agentName: string, 
     .select()
     .from(agentMemories)
     .where(and(owned(userId, agentName), words.length ? or(...words.map((w) => like(agentMemories.content, `%${escape(w)}%`))) : undefined))
-    .orderBy(desc(agentMemories.createdAt))
+    .orderBy(...newestFirst)
     .limit(limit);
 }
 

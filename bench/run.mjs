@@ -1,0 +1,439 @@
+// `npm run bench`: measures a chat turn against the least any design can cost (the "floor", a
+// Worker that pipes the model's SSE straight through), plus cold turns, heartbeats, history
+// pages, concurrency and bundle sizes. Loopback only, bounded in count and time. Prints a table
+// and writes bench/results/latest.json. Exit 0 even when a target is missed (it is a
+// measurement); non-zero when the harness itself fails (including any error under concurrency).
+// See docs/BENCHMARKS.md.
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { startMockModel } from '../mock-model/server.mjs';
+import { Api, appTurn, floorTurn, timedFetch } from './lib/clients.mjs';
+import { installWriteLog, openD1, seedChat, writeDiff, writeSnapshot } from './lib/d1.mjs';
+import { ROOT, freePort, log, runStep, startWrangler, waitUntilUp } from './lib/proc.mjs';
+import { pool, summary } from './lib/stats.mjs';
+import { buildTable, renderTable } from './lib/report.mjs';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const C = {
+  tokens: 20,
+  tokenDelayMs: 1,
+  warmUsers: QUICK ? 4 : 14,
+  warmTurnsPerUser: QUICK ? 3 : 15, // + 1 warm-up turn each; the turn limiter allows 20 per user per minute
+  coldUsers: QUICK ? 3 : 10,
+  coldSeed: 500,
+  historyBig: 10_000,
+  historySmall: 50,
+  historySamples: QUICK ? 10 : 60,
+  probeSamples: QUICK ? 10 : 80,
+  heartbeatCount: QUICK ? 100 : 600,
+  heartbeatConcurrency: 10,
+  steadySessions: QUICK ? 3 : 10,
+  steadyIntervalMs: 400, // HEARTBEAT_INTERVAL_S 60 and HEARTBEAT_PERSIST_S 300, both scaled by 1/150
+  steadyPersistS: 2,
+  steadyDurationMs: QUICK ? 4_000 : 10_000,
+  concUsers: 20,
+  concTurns: 10,
+  replyLengths: [20, 300, 1000],
+};
+const SUITE_TIMEOUT_MS = 290_000;
+const PASSWORD = 'correct horse battery staple';
+const RESULTS = join(ROOT, 'bench', 'results');
+
+const runStarted = Date.now();
+const elapsed = () => `${((Date.now() - runStarted) / 1000).toFixed(1)} s`;
+const progress = (message) => log(`[${elapsed()}] ${message}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const tag = () => randomUUID().slice(0, 8);
+
+const cleanups = [];
+async function cleanup() {
+  while (cleanups.length) {
+    const fn = cleanups.pop();
+    try {
+      await fn();
+    } catch (error) {
+      log(`cleanup: ${error.message}`);
+    }
+  }
+}
+const suiteTimer = setTimeout(() => {
+  log(`FAILED: the benchmark exceeded ${SUITE_TIMEOUT_MS / 1000} s`);
+  void cleanup().finally(() => process.exit(2));
+}, SUITE_TIMEOUT_MS);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
+
+const results = {
+  date: new Date().toISOString(),
+  machine: machineInfo(),
+  config: C,
+  warm: null,
+  probes: null,
+  cold: null,
+  heartbeat: null,
+  history: null,
+  writesPerReply: null,
+  concurrency: null,
+  size: null,
+  harnessErrors: [],
+};
+
+let exitCode = 0;
+try {
+  // ── build, snapshot, size ────────────────────────────────────────────────────
+  if (process.env.BENCH_SKIP_BUILD !== '1') {
+    progress('building (vite build)…');
+    runStep('npx', ['vite', 'build'], { timeoutMs: 180_000 });
+  }
+  const work = mkdtempSync(join(tmpdir(), 'clarity-bench-'));
+  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  // A private copy of the build, so a concurrent `vite build` in the repo cannot change what we serve.
+  cpSync(join(ROOT, 'dist'), join(work, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'migrations'), join(work, 'migrations'), { recursive: true });
+  const appConfig = join(work, 'dist', 'clarity_edge', 'wrangler.json');
+
+  progress('measuring bundle sizes (wrangler deploy --dry-run)…');
+  results.size = measureSize(work, appConfig);
+
+  const persist = join(work, 'state');
+  progress('applying D1 migrations to a throwaway state dir…');
+  runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '--config', appConfig], { timeoutMs: 120_000 });
+
+  // ── servers ──────────────────────────────────────────────────────────────────
+  const mock = await startMockModel({ port: 0, tokenDelayMs: C.tokenDelayMs, defaultTokens: C.tokens });
+  cleanups.push(() => mock.close());
+  const appVars = { OPENAI_BASE_URL: mock.url, OPENAI_TIMEOUT_MS: '30000' };
+  const startApp = async (extraVars = {}) => {
+    const server = startWrangler({ name: 'app (wrangler dev)', config: appConfig, port: await freePort(), persistTo: persist, vars: { ...appVars, ...extraVars } });
+    cleanups.push(() => server.stop());
+    await waitUntilUp(server, '/api/health', { timeoutMs: 90_000 });
+    return server;
+  };
+  const floorServer = startWrangler({ name: 'floor (wrangler dev)', config: join(ROOT, 'bench', 'floor', 'wrangler.toml'), port: await freePort(), persistTo: join(work, 'floor-state'), vars: { MOCK_URL: mock.url } });
+  cleanups.push(() => floorServer.stop());
+  progress('starting the app and the floor with wrangler dev…');
+  let app = await startApp();
+  await waitUntilUp(floorServer, '/', { timeoutMs: 90_000, init: { method: 'POST', body: '{"content":"up?"}' } });
+  progress(`app on ${app.baseUrl}, floor on ${floorServer.baseUrl}, mock model on ${mock.url}`);
+  let api = new Api(app.baseUrl);
+  const floorUrl = floorServer.baseUrl;
+
+  const db = openD1(persist);
+  cleanups.push(() => db.close());
+  installWriteLog(db);
+
+  // ── users, sessions, seeded chats ────────────────────────────────────────────
+  const signup = async (label) => {
+    const email = `${label}-${tag()}@bench.test`;
+    const { data } = await api.json('POST', '/api/auth/signup', { body: { email, password: PASSWORD } });
+    return { email, token: data.token, userId: data.user.id };
+  };
+  const openSession = async (user, clientInstanceId = `tab-${tag()}`) => {
+    const { data } = await api.json('POST', '/api/sessions', { token: user.token, body: { agent: 'assistant', clientInstanceId } });
+    return { ...user, chatId: data.chat.id, sessionId: data.session.id };
+  };
+  progress('signing up users and opening sessions…');
+  const warmUsers = await pool(C.warmUsers, 4, async (i) => openSession(await signup(`warm${i}`)));
+  const concUsers = await pool(C.concUsers, 4, async (i) => openSession(await signup(`conc${i}`)));
+  const writesUser = await openSession(await signup('writes'));
+  const coldUsers = await pool(C.coldUsers, 4, async (i) => signup(`cold${i}`));
+  const historyUser = await signup('history');
+  progress(`seeding ${C.coldUsers} chats of ${C.coldSeed} messages and a ${C.historyBig}- and a ${C.historySmall}-message chat…`);
+  for (const user of coldUsers) {
+    user.chatId = `cold-${tag()}`;
+    seedChat(db, { chatId: user.chatId, userId: user.userId, count: C.coldSeed, title: 'Cold chat' });
+  }
+  const bigChat = `hist-big-${tag()}`;
+  const smallChat = `hist-small-${tag()}`;
+  seedChat(db, { chatId: bigChat, userId: historyUser.userId, count: C.historyBig, title: 'Big chat' });
+  seedChat(db, { chatId: smallChat, userId: historyUser.userId, count: C.historySmall, title: 'Small chat' });
+
+  /** The time the mock model received the completion request carrying `marker` (epoch ms). */
+  const modelReceivedAt = async (marker) => {
+    const res = await fetch(`${mock.url.replace(/\/v1$/, '')}/__requests?contains=${encodeURIComponent(marker)}`);
+    const { receivedAt } = await res.json();
+    return receivedAt[0] ?? null;
+  };
+  const expectedText = Array.from({ length: C.tokens }, (_, i) => `token${i + 1}`).join(' ');
+  const checkTurn = (r) => {
+    if (r.ok && r.text.trim() !== expectedText) r.error = `unexpected reply text (${r.deltas} deltas): ${r.text.slice(0, 80)}`;
+    if (r.error) r.ok = false;
+    return r;
+  };
+  const ours = async (user, label) => {
+    const marker = `${label}-${tag()}`;
+    const r = checkTurn(await appTurn(app.baseUrl, { token: user.token, chatId: user.chatId, sessionId: user.sessionId, content: `bench ${marker}` }));
+    const at = await modelReceivedAt(marker);
+    r.modelReceivedMs = at === null ? null : at - r.sentAt;
+    return r;
+  };
+  const floor = async (label) => {
+    const marker = `${label}-${tag()}`;
+    const r = checkTurn(await floorTurn(floorUrl, { content: `bench ${marker}` }));
+    const at = await modelReceivedAt(marker);
+    r.modelReceivedMs = at === null ? null : at - r.sentAt;
+    return r;
+  };
+  const failOn = (label, turns) => {
+    const bad = turns.filter((t) => !t.ok);
+    if (bad.length) results.harnessErrors.push(`${label}: ${bad.length} failed turns, first: ${bad[0].error}`);
+    return turns.filter((t) => t.ok);
+  };
+
+  // ── probes: where do the milliseconds of a request go? ───────────────────────
+  progress(`probes: ${C.probeSamples} rounds of floor GET, /api/health, /api/auth/me, executor RPC…`);
+  {
+    const u = warmUsers[0];
+    const probes = {
+      floorGet: () => timedFetch(`${floorUrl}/`, { expect: [405] }),
+      health: () => timedFetch(`${app.baseUrl}/api/health`),
+      authMe: () => timedFetch(`${app.baseUrl}/api/auth/me`, { token: u.token }),
+      executorState: () => timedFetch(`${app.baseUrl}/api/agents/assistant/executor`, { token: u.token }),
+      firstPage50: () => timedFetch(`${app.baseUrl}/api/chats/${u.chatId}/messages?limit=50`, { token: u.token }),
+    };
+    const samples = Object.fromEntries(Object.keys(probes).map((k) => [k, []]));
+    for (let i = 0; i < C.probeSamples + 5; i++) {
+      for (const [k, fn] of Object.entries(probes)) {
+        const ms = await fn();
+        if (i >= 5) samples[k].push(ms);
+      }
+    }
+    results.probes = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summary(v)]));
+  }
+
+  // ── warm turns, alternating ours / floor ─────────────────────────────────────
+  progress(`warm-up: one turn per user (${C.warmUsers}) and ${C.warmUsers} floor turns…`);
+  failOn('warm-up', await pool(C.warmUsers, 1, (i) => ours(warmUsers[i], 'warmup')));
+  failOn('floor warm-up', await pool(C.warmUsers, 1, () => floor('warmup')));
+  const warmTotal = C.warmUsers * C.warmTurnsPerUser;
+  progress(`warm turns: ${warmTotal} ours, ${warmTotal} floor, alternating (${C.tokens} tokens, ${C.tokenDelayMs} ms apart)…`);
+  const warmOurs = [];
+  const warmFloor = [];
+  for (let round = 0; round < C.warmTurnsPerUser; round++) {
+    for (const user of warmUsers) {
+      warmOurs.push(await ours(user, 'warm'));
+      warmFloor.push(await floor('warm'));
+    }
+    if ((round + 1) % 5 === 0) progress(`  ${warmOurs.length}/${warmTotal}`);
+  }
+  const okOurs = failOn('warm turns', warmOurs);
+  const okFloor = failOn('floor turns', warmFloor);
+  results.warm = {
+    ours: turnSummary(okOurs),
+    floor: turnSummary(okFloor),
+    serverTimings: {
+      buildMs: summary(okOurs.map((t) => t.timings?.buildMs)),
+      ttftMs: summary(okOurs.map((t) => t.timings?.ttftMs)),
+      totalMs: summary(okOurs.map((t) => t.timings?.totalMs)),
+    },
+    // Per pair (ours then floor, back to back): the difference, so that drift cancels.
+    pairedDiff: {
+      ttftMs: summary(okOurs.map((t, i) => (warmFloor[i]?.ok ? t.ttftMs - warmFloor[i].ttftMs : null))),
+      lastTokenMs: summary(okOurs.map((t, i) => (warmFloor[i]?.ok ? t.lastTokenMs - warmFloor[i].lastTokenMs : null))),
+    },
+  };
+
+  // ── cold turns: a brand-new executor on a chat of 500 messages ───────────────
+  progress(`cold turns: ${C.coldUsers} new executors on ${C.coldSeed}-message chats (each paired with a warm turn)…`);
+  const coldTurns = [];
+  const coldPairs = [];
+  for (const [i, user] of coldUsers.entries()) {
+    coldTurns.push(await ours(user, 'cold'));
+    coldPairs.push(await ours(warmUsers[i % warmUsers.length], 'coldpair'));
+  }
+  const okCold = failOn('cold turns', coldTurns);
+  const okPairs = failOn('cold-pair warm turns', coldPairs);
+  results.cold = {
+    ours: turnSummary(okCold),
+    pairedWarm: turnSummary(okPairs),
+    serverTimings: { buildMs: summary(okCold.map((t) => t.timings?.buildMs)), ttftMs: summary(okCold.map((t) => t.timings?.ttftMs)) },
+  };
+
+  // ── history: the first page of a 10,000-message chat vs a 50-message chat ────
+  progress(`history: ${C.historySamples} first pages of each, alternating…`);
+  {
+    const big = [];
+    const small = [];
+    for (let i = 0; i < C.historySamples + 5; i++) {
+      const b = await timedFetch(`${app.baseUrl}/api/chats/${bigChat}/messages?limit=50`, { token: historyUser.token });
+      const s = await timedFetch(`${app.baseUrl}/api/chats/${smallChat}/messages?limit=50`, { token: historyUser.token });
+      if (i >= 5) big.push(b), small.push(s);
+    }
+    const page = await api.json('GET', `/api/chats/${bigChat}/messages?limit=50`, { token: historyUser.token });
+    if (page.data.messages.length !== 50 || page.data.messages.at(-1).seq !== C.historyBig || !page.data.hasMore) {
+      results.harnessErrors.push('history: the big chat did not answer its newest 50 messages');
+    }
+    results.history = { big: summary(big), small: summary(small) };
+  }
+
+  // ── heartbeats (burst, default config) ───────────────────────────────────────
+  progress(`heartbeats: ${C.heartbeatCount} at ${C.heartbeatConcurrency} in flight over ${warmUsers.length} sessions…`);
+  {
+    const before = writeSnapshot(db);
+    let failures = 0;
+    const t0 = performance.now();
+    const latencies = await pool(C.heartbeatCount, C.heartbeatConcurrency, async (i) => {
+      const u = warmUsers[i % warmUsers.length];
+      try {
+        return await timedFetch(`${app.baseUrl}/api/sessions/${u.sessionId}/heartbeat`, { method: 'POST', token: u.token, expect: [204] });
+      } catch {
+        failures += 1;
+        return null;
+      }
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const diff = await settledDiff(db, before);
+    if (failures) results.harnessErrors.push(`heartbeats: ${failures} failed`);
+    results.heartbeat = {
+      burst: { count: C.heartbeatCount, failures, seconds: round(seconds), rps: round(C.heartbeatCount / seconds), latency: summary(latencies), d1Writes: diff, writesPerHeartbeat: round(diff.total / C.heartbeatCount, 4) },
+    };
+  }
+
+  // ── D1 writes per reply, by reply length ─────────────────────────────────────
+  progress(`D1 writes per turn for replies of ${C.replyLengths.join(', ')} tokens…`);
+  results.writesPerReply = [];
+  for (const n of C.replyLengths) {
+    const before = writeSnapshot(db);
+    const marker = `writes-${tag()}`;
+    const r = await appTurn(app.baseUrl, { token: writesUser.token, chatId: writesUser.chatId, sessionId: writesUser.sessionId, content: `bench ${marker} [[tokens:${n}]]` });
+    if (!r.ok || r.deltas !== n) results.harnessErrors.push(`writes: the ${n}-token turn failed (${r.error ?? `${r.deltas} deltas`})`);
+    const diff = await settledDiff(db, before);
+    const k = diff.byKey;
+    const assistantRows = (k['chat_messages INSERT assistant'] ?? 0) + (k['chat_messages UPDATE assistant'] ?? 0) + (k['chat_messages DELETE assistant'] ?? 0);
+    const userRows = (k['chat_messages INSERT user'] ?? 0) + (k['chat_messages UPDATE user'] ?? 0);
+    const chatTouches = (k['chats UPDATE'] ?? 0);
+    // The user message brings its own row and one chats touch; everything else is the reply's.
+    const replyWrites = diff.total - userRows - Math.min(1, chatTouches);
+    results.writesPerReply.push({ tokens: n, deltas: r.deltas, totalMs: round(r.endMs ?? 0), turnWrites: diff, assistantRows, replyWrites });
+  }
+
+  // ── concurrency: 20 users × 10 turns in parallel, then the floor the same way ──
+  progress(`concurrency: ${C.concUsers} users × ${C.concTurns} turns in parallel (ours, then floor)…`);
+  {
+    const runConc = async (turn) => {
+      const t0 = performance.now();
+      const perUser = await Promise.all(
+        Array.from({ length: C.concUsers }, async (_, u) => {
+          const out = [];
+          for (let i = 0; i < C.concTurns; i++) out.push(await turn(u, i));
+          return out;
+        }),
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      const turns = perUser.flat();
+      const errors = turns.filter((t) => !t.ok);
+      return { turns: turns.length, seconds: round(seconds), turnsPerSecond: round(turns.length / seconds), errors: errors.length, firstError: errors[0]?.error ?? null, ttftMs: summary(turns.filter((t) => t.ok).map((t) => t.ttftMs)), lastTokenMs: summary(turns.filter((t) => t.ok).map((t) => t.lastTokenMs)) };
+    };
+    const oursConc = await runConc((u) => ours(concUsers[u], 'conc'));
+    const floorConc = await runConc(() => floor('conc'));
+    results.concurrency = { ours: oursConc, floor: floorConc };
+    if (oursConc.errors > 0) results.harnessErrors.push(`concurrency: ${oursConc.errors} of ${oursConc.turns} turns failed (first: ${oursConc.firstError})`);
+    if (floorConc.errors > 0) results.harnessErrors.push(`concurrency (floor): ${floorConc.errors} failed (first: ${floorConc.firstError})`);
+  }
+
+  // ── heartbeats (steady state, time scaled 1/150) ─────────────────────────────
+  progress(`heartbeats, steady state: restarting the app with HEARTBEAT_PERSIST_S=${C.steadyPersistS}, ${C.steadySessions} sessions beating every ${C.steadyIntervalMs} ms…`);
+  {
+    await app.stop();
+    app = await startApp({ HEARTBEAT_PERSIST_S: String(C.steadyPersistS) });
+    api = new Api(app.baseUrl);
+    const sessions = await pool(C.steadySessions, 4, (i) => openSession(warmUsers[i % warmUsers.length]));
+    const before = writeSnapshot(db);
+    let beats = 0;
+    let failures = 0;
+    const end = Date.now() + C.steadyDurationMs;
+    await Promise.all(
+      sessions.map(async (s, i) => {
+        await sleep((i * C.steadyIntervalMs) / sessions.length); // spread the sessions out
+        for (let next = Date.now(); next < end; next += C.steadyIntervalMs) {
+          await sleep(Math.max(0, next - Date.now()));
+          try {
+            await timedFetch(`${app.baseUrl}/api/sessions/${s.sessionId}/heartbeat`, { method: 'POST', token: s.token, expect: [204] });
+            beats += 1;
+          } catch {
+            failures += 1;
+          }
+        }
+      }),
+    );
+    const diff = await settledDiff(db, before);
+    if (failures) results.harnessErrors.push(`steady heartbeats: ${failures} failed`);
+    results.heartbeat.steady = { sessions: sessions.length, intervalMs: C.steadyIntervalMs, persistS: C.steadyPersistS, beats, failures, d1Writes: diff, writesPerHeartbeat: round(diff.total / Math.max(1, beats), 4) };
+  }
+  progress('measurements done; stopping servers');
+} catch (error) {
+  exitCode = 1;
+  results.harnessErrors.push(`harness: ${error?.stack ?? error}`);
+  log(`FAILED: ${error?.stack ?? error}`);
+} finally {
+  await cleanup();
+  clearTimeout(suiteTimer);
+}
+
+results.durationS = round((Date.now() - runStarted) / 1000);
+results.table = buildTable(results);
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`\n${renderTable(results)}\n`);
+log(`wrote bench/results/latest.json (${results.durationS} s)`);
+if (results.harnessErrors.length) {
+  exitCode = exitCode || 1;
+  log('HARNESS ERRORS — these figures are not a valid run:');
+  for (const e of results.harnessErrors) log(`  ✘ ${e}`);
+}
+process.exit(exitCode);
+
+// ── helpers ────────────────────────────────────────────────────────────────────
+
+function round(v) {
+  return Math.round(v * 100) / 100;
+}
+
+function turnSummary(turns) {
+  return {
+    ttftMs: summary(turns.map((t) => t.ttftMs)),
+    lastTokenMs: summary(turns.map((t) => t.lastTokenMs)),
+    endMs: summary(turns.map((t) => t.endMs)),
+    ackMs: summary(turns.map((t) => t.ackMs)),
+    modelReceivedMs: summary(turns.map((t) => t.modelReceivedMs)),
+    modelToFirstTokenMs: summary(turns.map((t) => (t.modelReceivedMs === null ? null : t.ttftMs - t.modelReceivedMs))),
+  };
+}
+
+/** The writes since `before`, once they stop changing (the executor flushes in the background). */
+async function settledDiff(db, before) {
+  let last = writeSnapshot(db);
+  for (let i = 0; i < 20; i++) {
+    await sleep(150);
+    const now = writeSnapshot(db);
+    if (now.total === last.total && i >= 2) break;
+    last = now;
+  }
+  return writeDiff(before, last);
+}
+
+function gzipSizeOf(files) {
+  let raw = 0;
+  let gz = 0;
+  for (const f of files) {
+    const buf = readFileSync(f);
+    raw += buf.length;
+    gz += gzipSync(buf, { level: 9 }).length;
+  }
+  return { files: files.length, rawBytes: raw, gzipBytes: gz };
+}
+
+function measureSize(work, appConfig) {
+  const out = join(work, 'dry-run');
+  runStep('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out, '--config', appConfig], { timeoutMs: 120_000 });
+  const jsIn = (dir) => readdirSync(dir, { recursive: true }).map((f) => join(dir, f)).filter((f) => /\.(m?js)$/.test(f) && statSync(f).isFile());
+  return { worker: gzipSizeOf(jsIn(out)), client: gzipSizeOf(jsIn(join(work, 'dist', 'client', 'assets'))) };
+}
+
+function machineInfo() {
+  const cpu = cpus();
+  return { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memGiB: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
