@@ -5,7 +5,7 @@ import ts from 'typescript-eslint';
 import svelteConfig from './svelte.config.js';
 
 export default ts.config(
-  { ignores: ['dist/', '.wrangler/', 'node_modules/', 'worker-configuration.d.ts', 'e2e/artifacts/', 'coverage/', 'bench/results/'] },
+  { ignores: ['dist/', '**/.wrangler/', 'node_modules/', 'worker-configuration.d.ts', 'e2e/artifacts/', 'coverage/', 'bench/results/'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,

@@ -1,4 +1,4 @@
-import { cloudflare, getLocalWorkerdCompatibilityDate } from '@cloudflare/vite-plugin';
+import { cloudflare } from '@cloudflare/vite-plugin';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
@@ -39,31 +39,20 @@ function deployConfigAtRepoRoot(): Plugin {
 }
 
 /**
- * `vite dev` runs the Worker in the plugin's own workerd, which can be older than wrangler's.
- * When wrangler.toml asks for a newer compatibility date than that binary knows, dev runs on
- * the newest date it supports instead of refusing to start; builds keep the configured date.
- */
-function devCompatibilityDate(configured: string | undefined): string | undefined {
-  const local = getLocalWorkerdCompatibilityDate().date;
-  return configured && configured > local ? local : configured;
-}
-
-/**
  * The SPA lives in web/ (Vite's root) and the Worker in src/. The Cloudflare plugin runs the
  * Worker inside workerd during `vite dev` (sharing wrangler's local state, so `npm run dev`'s
  * migrations apply) and builds dist/client (static assets) and dist/clarity_edge (the Worker).
  */
-export default defineConfig(({ command }) => ({
+export default defineConfig({
   root: repo('./web'),
   plugins: [
     svelte({ configFile: repo('./svelte.config.js') }),
     cloudflare({
       configPath: repo('./wrangler.toml'),
       persistState: { path: repo('./.wrangler/state') },
-      ...(command === 'serve' ? { config: (worker) => ({ compatibility_date: devCompatibilityDate(worker.compatibility_date) }) } : {}),
     }),
     deployConfigAtRepoRoot(),
   ],
   build: { outDir: repo('./dist'), emptyOutDir: true },
   server: { port: 5173, strictPort: true },
-}));
+});

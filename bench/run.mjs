@@ -37,6 +37,7 @@ const C = {
   concUsers: 20,
   concTurns: 10,
   replyLengths: [20, 300, 1000],
+  anatomySamples: QUICK ? 10 : 60,
 };
 const SUITE_TIMEOUT_MS = 290_000;
 const PASSWORD = 'correct horse battery staple';
@@ -76,6 +77,7 @@ const results = {
   history: null,
   writesPerReply: null,
   concurrency: null,
+  anatomy: null,
   size: null,
   harnessErrors: [],
 };
@@ -361,6 +363,46 @@ try {
     const diff = await settledDiff(db, before);
     if (failures) results.harnessErrors.push(`steady heartbeats: ${failures} failed`);
     results.heartbeat.steady = { sessions: sessions.length, intervalMs: C.steadyIntervalMs, persistS: C.steadyPersistS, beats, failures, d1Writes: diff, writesPerHeartbeat: round(diff.total / Math.max(1, beats), 4) };
+  }
+  // ── hot-path anatomy: each ingredient of a turn priced alone (bench/probe) ───
+  progress('anatomy: pricing a D1 round trip, a DO RPC, a DO storage write, the rate limiter, DO piping, the openai SDK…');
+  {
+    await app.stop();
+    const probe = startWrangler({ name: 'probe (wrangler dev)', config: join(ROOT, 'bench', 'probe', 'wrangler.toml'), port: await freePort(), persistTo: join(work, 'probe-state'), vars: { MOCK_URL: mock.url } });
+    cleanups.push(() => probe.stop());
+    await waitUntilUp(probe, '/noop', { timeoutMs: 90_000 });
+    const get = (path) => timedFetch(`${probe.baseUrl}${path}`);
+    const workerSide = async (path) => (await (await fetch(`${probe.baseUrl}${path}`)).json()).ms;
+    const single = { noop: [], d1: [], d1Auth: [], rateLimit: [], doRpc: [] };
+    const inWorker = { d1: [], d1Auth: [], rateLimit: [], doRpc: [], doSql: [] };
+    const N = 20;
+    for (let i = 0; i < C.anatomySamples + 5; i++) {
+      const s = { noop: await get('/noop'), d1: await get('/d1?n=1'), d1Auth: await get('/d1-auth?n=1'), rateLimit: await get('/rl?n=1'), doRpc: await get('/do?n=1') };
+      if (i >= 5) for (const [k, v] of Object.entries(s)) single[k].push(v);
+      if (i % 4 === 0 && i >= 5) {
+        inWorker.d1.push((await workerSide(`/d1?n=${N}`)) / N);
+        inWorker.d1Auth.push((await workerSide(`/d1-auth?n=${N}`)) / N);
+        inWorker.rateLimit.push((await workerSide(`/rl?n=${N}`)) / N);
+        inWorker.doRpc.push((await workerSide(`/do?n=${N}`)) / N);
+        inWorker.doSql.push((await workerSide(`/do-sql?n=${N}`)) / N);
+      }
+    }
+    const streams = { floor: [], pipeDo: [], pipeDoWrite: [], pipeDoWriteAlarm: [], sdk: [] };
+    for (let i = 0; i < C.anatomySamples + 5; i++) {
+      const f = checkTurn(await floorTurn(floorUrl, { content: `bench anatomy-${tag()}` }));
+      const d = checkTurn(await floorTurn(probe.baseUrl, { content: `bench anatomy-${tag()}`, path: '/pipe-do' }));
+      const dw = checkTurn(await floorTurn(probe.baseUrl, { content: `bench anatomy-${tag()}`, path: '/pipe-do-write' }));
+      const dwa = checkTurn(await floorTurn(probe.baseUrl, { content: `bench anatomy-${tag()}`, path: '/pipe-do-write-alarm' }));
+      const k = checkTurn(await floorTurn(probe.baseUrl, { content: `bench anatomy-${tag()}`, path: '/sdk' }));
+      if (i >= 5) streams.floor.push(f), streams.pipeDo.push(d), streams.pipeDoWrite.push(dw), streams.pipeDoWriteAlarm.push(dwa), streams.sdk.push(k);
+    }
+    const streamSummary = (turns) => ({ ttftMs: summary(failOn('anatomy streams', turns).map((t) => t.ttftMs)), lastTokenMs: summary(turns.filter((t) => t.ok).map((t) => t.lastTokenMs)) });
+    results.anatomy = {
+      clientMs: Object.fromEntries(Object.entries(single).map(([k, v]) => [k, summary(v)])),
+      workerMsPerCall: Object.fromEntries(Object.entries(inWorker).map(([k, v]) => [k, summary(v)])),
+      streams: Object.fromEntries(Object.entries(streams).map(([k, v]) => [k, streamSummary(v)])),
+    };
+    await probe.stop();
   }
   progress('measurements done; stopping servers');
 } catch (error) {

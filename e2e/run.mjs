@@ -2,7 +2,7 @@
 // throwaway D1, and drive Debian's Chromium with playwright-core through the product's main
 // journey. Prints `N passed, N failed` last and exits non-zero on any failure.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startMockModel } from '../mock-model/server.mjs';
@@ -49,6 +49,7 @@ async function until(check, { timeoutMs = 15_000, message = 'condition' } = {}) 
 
 let exitCode;
 try {
+  rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   if (process.env.E2E_SKIP_BUILD !== '1') {
     log('building (vite build)…');

@@ -37,6 +37,17 @@ describe('chats', () => {
     await expectError(await call('POST', `/sessions/${session.id}/heartbeat`, { caller }), 404, 'not_found');
   });
 
+  it("shows each chat's last message in the list, skipping tool results", async () => {
+    const caller = await signUp();
+    const { chat: empty } = await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } });
+    const { chat } = await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } });
+    await seedMessages(chat.id, 3);
+    const { chats } = await expectStatus(200, 'GET', '/chats?agent=assistant', { caller });
+    const byId = new Map(chats.map((c: { id: string; lastMessage: unknown }) => [c.id, c.lastMessage]));
+    expect(byId.get(chat.id)).toEqual({ role: 'user', content: 'message 3', createdAt: expect.any(Number) });
+    expect(byId.get(empty.id)).toBeNull();
+  });
+
   it('pages messages backwards with before and forwards with after, in ascending seq', async () => {
     const caller = await signUp();
     const { chat } = await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } });

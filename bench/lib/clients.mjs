@@ -93,11 +93,11 @@ export async function appTurn(baseUrl, { token, chatId, sessionId, content }) {
 }
 
 /** One floor turn: POST / to the floor Worker, timing the model's own content chunks. */
-export async function floorTurn(baseUrl, { content }) {
+export async function floorTurn(baseUrl, { content, path = '/' }) {
   const t0 = performance.now();
   const result = { ok: false, status: 0, sentAt: epochOf(t0), ttftMs: null, lastTokenMs: null, endMs: null, text: '', deltas: 0, error: null };
   try {
-    const res = await fetch(`${baseUrl}/`, {
+    const res = await fetch(`${baseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ content }),

@@ -27,6 +27,7 @@ export function buildTable(r) {
     rows.push(row('warm turn: last token p50 (vs floor)', w.ours.lastTokenMs.p50, w.floor.lastTokenMs.p50, { target: '≤ floor + 5 ms', pass: l <= 5 }));
     rows.push(row('warm turn: last token p95 (vs floor)', w.ours.lastTokenMs.p95, w.floor.lastTokenMs.p95));
     rows.push(row('warm turn: stream end p50 (vs floor)', w.ours.endMs.p50, w.floor.endMs.p50));
+    rows.push(row('warm turn: user_message ack p50 (vs floor 1st token)', w.ours.ackMs.p50, w.floor.ttftMs.p50));
     rows.push(row('warm turn: request reaches model p50', w.ours.modelReceivedMs.p50, w.floor.modelReceivedMs.p50));
     rows.push(row('warm turn: model → first token p50', w.ours.modelToFirstTokenMs.p50, w.floor.modelToFirstTokenMs.p50));
     rows.push(row('warm turn: samples (ours / floor)', w.ours.ttftMs.n, w.floor.ttftMs.n, { unit: '', diff: false, ratio: false, target: '≥ 200', pass: w.ours.ttftMs.n >= 200 && w.floor.ttftMs.n >= 200 }));
@@ -65,6 +66,24 @@ export function buildTable(r) {
     rows.push(row('probe: GET /api/auth/me (vs health)', p.authMe.p50, p.health.p50));
     rows.push(row('probe: GET executor state (vs auth/me)', p.executorState.p50, p.authMe.p50));
     rows.push(row('probe: GET first page of 50 (vs auth/me)', p.firstPage50.p50, p.authMe.p50));
+  }
+  const a = r.anatomy;
+  if (a) {
+    const c1 = a.clientMs;
+    rows.push(row('anatomy: 1 D1 round trip (client, vs no-op)', c1.d1.p50, c1.noop.p50));
+    rows.push(row('anatomy: 1 auth-shaped D1 write+read (vs no-op)', c1.d1Auth.p50, c1.noop.p50));
+    rows.push(row('anatomy: 1 rate-limit call (vs no-op)', c1.rateLimit.p50, c1.noop.p50));
+    rows.push(row('anatomy: 1 DO RPC (vs no-op)', c1.doRpc.p50, c1.noop.p50));
+    const wk = a.workerMsPerCall;
+    rows.push(row('anatomy, in Worker: D1 round trip / call', wk.d1.p50, null, { diff: false, ratio: false }));
+    rows.push(row('anatomy, in Worker: DO RPC / call', wk.doRpc.p50, null, { diff: false, ratio: false }));
+    rows.push(row('anatomy, in Worker: rate limit / call', wk.rateLimit.p50, null, { diff: false, ratio: false }));
+    rows.push(row('anatomy, in DO: storage.sql INSERT / row', wk.doSql.p50, null, { diff: false, ratio: false }));
+    rows.push(row('anatomy: first token piped through a DO (vs floor)', a.streams.pipeDo.ttftMs.p50, a.streams.floor.ttftMs.p50));
+    rows.push(row('anatomy: … after a DO storage write (vs plain DO)', a.streams.pipeDoWrite.ttftMs.p50, a.streams.pipeDo.ttftMs.p50));
+    rows.push(row('anatomy: … after a write + setAlarm (vs plain DO)', a.streams.pipeDoWriteAlarm.ttftMs.p50, a.streams.pipeDo.ttftMs.p50));
+    rows.push(row('anatomy: first token via openai SDK (vs floor)', a.streams.sdk.ttftMs.p50, a.streams.floor.ttftMs.p50));
+    rows.push(row('anatomy: last token via openai SDK (vs floor)', a.streams.sdk.lastTokenMs.p50, a.streams.floor.lastTokenMs.p50));
   }
   if (r.size) {
     rows.push(row('size: Worker bundle, gzip', r.size.worker.gzipBytes, null, { format: kib, diff: false, ratio: false }));

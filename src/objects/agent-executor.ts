@@ -2,47 +2,40 @@
  * AgentExecutor: one Durable Object per (user, agent) — the executor cache of SPEC §3. It only
  * wires small modules together: the session registry (liveness in its own storage), the alarm
  * planner (one rolling alarm), the executor cache (prompt, tools, model client, history
- * windows) and the D1 writes. Callers reach it over RPC with an owner the Worker derived
- * from the authenticated user.
+ * windows), the chat ledger (seqs, outbox, checkpoints), the turn runner and the live channel.
+ * Callers reach it over RPC with an owner the Worker derived from the authenticated user.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { readConfig } from '../worker/config';
-import type { AppConfig, AppEnv } from '../worker/config';
-import { findByClientMessageId, findOwnedChat, pageMessages } from '../worker/chats/chat-queries';
+import type { LiveFrame, TurnEvent } from '../shared/protocol';
+import { findOwnedChat, pageMessages } from '../worker/chats/chat-queries';
 import { serializeChat, serializeMessage, serializeSession } from '../worker/chats/serialize';
 import type { ChatJson, MessageJson, SessionJson } from '../worker/chats/serialize';
+import { readConfig } from '../worker/config';
+import type { AppConfig, AppEnv } from '../worker/config';
 import { createDb } from '../worker/db/client';
 import type { Db } from '../worker/db/client';
 import { chats } from '../worker/db/schema';
 import type { Chat, ChatSession, EndReason } from '../worker/db/schema';
-import { ApiError, notFound } from '../worker/errors';
+import { ApiError, ERROR_STATUS, errorBody, notFound } from '../worker/errors';
 import type { RpcResult } from '../worker/errors';
 import { planAlarm, shouldEvict } from './alarm-planner';
+import { ChatLedger } from './chat-ledger';
 import { deleteChatRows, endSessionRows, insertSession, latestOpenChat, newChat, persistHeartbeat, updateChatRow } from './chat-writes';
 import { buildExecutor } from './executor-build';
 import type { BuiltExecutor } from './executor-build';
 import { ExecutorCache } from './executor-cache';
-import { toWindowMessage } from './history-window';
+import { CLEAN_CLOSE_CODES, LiveChannel, parseLiveIntent } from './live-channel';
+import type { SocketAttachment } from './live-channel';
+import { messageRow } from './messages';
 import { bindOwner, storedOwner } from './owner';
 import type { Owner } from './owner';
 import { SerialQueue } from './serial-queue';
 import { SessionRegistry } from './session-registry';
 import type { LiveSession } from './session-registry';
-import type { BatchItem } from 'drizzle-orm/batch';
-import { messageRow, titleFrom } from './messages';
-import { Outbox, outboxStatements } from './outbox';
-import type { OutboxEntry } from './outbox';
-import { CheckpointStore } from './turn/checkpoints';
-import type { Checkpoint } from './turn/checkpoints';
 import { needsRegeneration, storedTurn } from './turn/stored-turn';
 import { runTurn } from './turn/turn-runner';
 import type { TurnProgress } from './turn/turn-runner';
 import { TurnStream } from './turn/turn-stream';
-import { CLEAN_CLOSE_CODES, LiveChannel } from './live-channel';
-import type { SocketAttachment } from './live-channel';
-import type { LiveFrame, TurnEvent } from '../shared/protocol';
-import { errorBody, ERROR_STATUS } from '../worker/errors';
-import type { ChatMessage } from '../worker/db/schema';
 
 export const FIRST_PAGE_SIZE = 50;
 /** How soon the alarm retries D1 writes that failed (outbox, orphaned checkpoints). */
@@ -93,14 +86,10 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #db: Db;
   readonly #sessions: SessionRegistry;
   readonly #cache: ExecutorCache<BuiltExecutor>;
-  readonly #outbox: Outbox;
-  readonly #checkpoints: CheckpointStore;
+  readonly #ledger: ChatLedger;
   readonly #serial = new SerialQueue();
-  readonly #flushQueue = new SerialQueue();
   /** In-flight generations by chat: at most one each (SPEC §4.6). */
   readonly #turns = new Map<string, ActiveTurn>();
-  /** The next seq of each chat this object has written to; it is the chats' only writer. */
-  readonly #nextSeq = new Map<string, number>();
   /** Chats confirmed to belong to this owner, so a warm turn skips the ownership read. */
   readonly #knownChats = new Set<string>();
   readonly #live: LiveChannel;
@@ -112,12 +101,16 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     this.#config = readConfig(env);
     this.#db = createDb(env.DB);
     this.#sessions = new SessionRegistry(ctx.storage.sql);
-    this.#outbox = new Outbox(ctx.storage.sql);
-    this.#checkpoints = new CheckpointStore(ctx.storage.sql);
     this.#live = new LiveChannel(ctx);
     this.#owner = storedOwner(ctx.storage.kv);
     this.#cache = new ExecutorCache(ctx.storage.kv, () => buildExecutor(this.#db, this.#config, this.#requireOwner(), env.OPENAI_API_KEY));
-    if (this.#outbox.count() > 0 || this.#checkpoints.count() > 0) {
+    this.#ledger = new ChatLedger(
+      ctx.storage.sql,
+      this.#db,
+      () => this.#cache.current?.windows ?? null,
+      (error: unknown) => this.#deferWrites(error),
+    );
+    if (this.#ledger.hasWork()) {
       // Woken after a crash or eviction with work left: finish it before serving anyone.
       void ctx.blockConcurrencyWhile(() => this.#recover());
     }
@@ -197,7 +190,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         await this.#turns.get(chatId)?.finished;
         await deleteChatRows(this.#db, chatId);
         this.#knownChats.delete(chatId);
-        this.#nextSeq.delete(chatId);
+        this.#ledger.forget(chatId);
         this.#sessions.removeChat(chatId);
         this.#live.closeChat(chatId, 'chat deleted');
         this.#cache.current?.windows.drop(chatId);
@@ -298,10 +291,12 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         const live = this.#sessions.get(sessionId);
         if (!live || live.chatId !== chatId) throw new ApiError('gone', 'This session has ended; open a new one');
       }
-      const lastSeq = await this.#lastStoredSeq(chatId);
+      const lastSeq = await this.#ledger.lastStoredSeq(chatId);
       // From here to accept nothing awaits: the snapshot and the next delta cannot cross.
       const active = this.#turns.get(chatId);
-      const inFlight = active?.progress.messageId ? { messageId: active.progress.messageId, text: active.progress.text, toolCalls: [...active.progress.toolCalls] } : null;
+      const inFlight = active?.progress.messageId
+        ? { messageId: active.progress.messageId, text: active.progress.text, toolCalls: [...active.progress.toolCalls] }
+        : null;
       const attachment: SocketAttachment = { chatId, sessionId: sessionId ?? null, connectedAt: Date.now() };
       return this.#live.accept(attachment, { type: 'snapshot', lastSeq, inFlight });
     });
@@ -427,12 +422,19 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     const page = await pageMessages(this.#db, chat.id, { limit: FIRST_PAGE_SIZE });
     // The first page is the newest messages: it seeds the chat's history window for free.
     if (!executor.windows.has(chat.id) && (this.#config.historyWindow < FIRST_PAGE_SIZE || !page.hasMore)) {
-      this.#adoptChat(executor, chat.id, page.messages);
+      this.#ledger.adopt(executor.windows, chat.id, page.messages);
     }
     const owner = this.#requireOwner();
     return {
       created,
-      session: serializeSession({ id: live.id, chatId: chat.id, agentName: owner.agentName, isActive: true, lastHeartbeatAt: live.lastBeatAt, createdAt: live.createdAt }),
+      session: serializeSession({
+        id: live.id,
+        chatId: chat.id,
+        agentName: owner.agentName,
+        isActive: true,
+        lastHeartbeatAt: live.lastBeatAt,
+        createdAt: live.createdAt,
+      }),
       chat: serializeChat(chat),
       messages: page.messages.map(serializeMessage),
       hasMore: page.hasMore,
@@ -479,7 +481,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   /** Keeps exactly one alarm at the earliest due moment, or none. */
   async #reschedule(): Promise<void> {
     const now = Date.now();
-    const pendingWrites = this.#outbox.count() > 0 || this.#checkpoints.count() > this.#turns.size;
+    const pendingWrites = this.#ledger.hasPendingWrites(this.#turns.size);
     const orphanCheckAt = pendingWrites ? now + RECOVERY_RETRY_MS : this.#turns.size > 0 ? now + IN_FLIGHT_WATCH_MS : null;
     const next = planAlarm({ ...this.#activity(), now, sessionTtlMs: this.#config.sessionTtlMs, orphanCheckAt });
     const current = await this.ctx.storage.getAlarm();
@@ -497,16 +499,18 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     const { chatId } = request;
     const startedAt = Date.now();
     const executor = await this.#cache.acquire();
-    await this.#loadChat(executor, chatId);
+    await this.#ledger.load(executor.windows, chatId, this.#config.historyWindow + 1);
     if (request.sessionId) {
       const live = this.#sessions.get(request.sessionId);
       if (live && live.chatId === chatId && startedAt - live.lastBeatAt < this.#config.sessionTtlMs) await this.#beat(live, startedAt);
     }
 
     const stream = new TurnStream((event) => this.#toSockets(chatId, event));
-    let userMessage = request.clientMessageId ? await this.#findRetried(executor, chatId, request.clientMessageId) : null;
+    let userMessage = request.clientMessageId
+      ? await this.#ledger.findRetried(executor.windows, chatId, request.clientMessageId, this.#config.historyWindow + 1)
+      : null;
     if (userMessage) {
-      await this.#flush();
+      await this.#ledger.flush();
       const following = await pageMessages(this.#db, chatId, { after: userMessage.seq, limit: 50 });
       const stored = storedTurn(following.messages);
       if (!needsRegeneration(stored)) {
@@ -520,11 +524,16 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         return stream.readable;
       }
     } else {
-      userMessage = messageRow({ chatId, seq: this.#takeSeq(chatId), role: 'user', content: request.content, clientMessageId: request.clientMessageId ?? null, createdAt: startedAt });
-      this.#store(userMessage);
-      this.#outbox.add({ kind: 'chat-touch', chatId, at: startedAt, title: userMessage.seq === 1 ? titleFrom(userMessage.content) : null });
-      // The outbox write above is durable before any byte of the response leaves (output gate).
-      this.#flush().catch((error: unknown) => this.#deferWrites(error));
+      userMessage = messageRow({
+        chatId,
+        seq: this.#ledger.takeSeq(chatId),
+        role: 'user',
+        content: request.content,
+        clientMessageId: request.clientMessageId ?? null,
+        createdAt: startedAt,
+      });
+      // Durable in local storage before any byte of the response leaves (the output gate).
+      this.#ledger.acceptUserMessage(userMessage);
     }
     stream.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
 
@@ -532,11 +541,18 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       {
         executor,
         config: this.#config,
-        checkpoints: this.#checkpoints,
-        toolContext: { db: this.#db, config: this.#config, userId: owner.userId, agentName: owner.agentName, chatId, invalidatePrompt: () => executor.invalidatePrompt() },
-        nextSeq: () => this.#takeSeq(chatId),
-        store: (...messages) => this.#store(...messages),
-        finish: (message, checkpointId) => this.#finishTurn(message, checkpointId),
+        checkpoints: this.#ledger.checkpoints,
+        toolContext: {
+          db: this.#db,
+          config: this.#config,
+          userId: owner.userId,
+          agentName: owner.agentName,
+          chatId,
+          invalidatePrompt: () => executor.invalidatePrompt(),
+        },
+        nextSeq: () => this.#ledger.takeSeq(chatId),
+        store: (...messages) => this.#ledger.store(...messages),
+        finish: (message, checkpointId) => this.#ledger.finish(message, checkpointId),
       },
       { chatId, userMessage, startedAt, signal: active.controller.signal, stream, progress: active.progress },
     )
@@ -556,102 +572,18 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     return stream.readable;
   }
 
-  /** Seeds the chat's window and next seq from D1 plus anything still in the outbox. */
-  async #loadChat(executor: BuiltExecutor, chatId: string): Promise<void> {
-    if (executor.windows.has(chatId) && this.#nextSeq.has(chatId)) return;
-    const page = await pageMessages(this.#db, chatId, { limit: this.#config.historyWindow + 1 });
-    this.#adoptChat(executor, chatId, page.messages);
-  }
-
-  /** Takes the newest stored messages of a chat as its window and next seq. */
-  #adoptChat(executor: BuiltExecutor, chatId: string, newest: ChatMessage[]): void {
-    const pending = this.#pendingMessages(chatId);
-    const byId = new Map([...newest, ...pending].map((m) => [m.id, m]));
-    const messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
-    executor.windows.load(chatId, messages.map(toWindowMessage));
-    const lastSeq = Math.max(0, ...messages.map((m) => m.seq), ...this.#checkpoints.list().filter((c) => c.chatId === chatId).map((c) => c.seq));
-    this.#nextSeq.set(chatId, Math.max(this.#nextSeq.get(chatId) ?? 1, lastSeq + 1));
-  }
-
-  #pendingMessages(chatId: string): ChatMessage[] {
-    return this.#outbox
-      .pending()
-      .entries.flatMap((e) => (e.kind === 'message' && e.message.chatId === chatId ? [e.message] : []));
-  }
-
-  /** The stored user message a retry names, from the window, the outbox or D1. */
-  async #findRetried(executor: BuiltExecutor, chatId: string, clientMessageId: string): Promise<ChatMessage | null> {
-    const pending = this.#pendingMessages(chatId).find((m) => m.clientMessageId === clientMessageId);
-    if (pending) return pending;
-    const inWindow = executor.windows.get(chatId)?.some((m) => m.clientMessageId === clientMessageId);
-    if (inWindow || (executor.windows.get(chatId)?.length ?? 0) > this.#config.historyWindow) {
-      return findByClientMessageId(this.#db, chatId, clientMessageId);
-    }
-    return null; // the window holds the whole chat, and the id is not in it
-  }
-
-  #takeSeq(chatId: string): number {
-    const seq = this.#nextSeq.get(chatId) ?? 1;
-    this.#nextSeq.set(chatId, seq + 1);
-    return seq;
-  }
-
-  #store(...messages: ChatMessage[]): void {
-    this.#outbox.add(...messages.map((message): OutboxEntry => ({ kind: 'message', message })));
-    this.#cache.current?.windows.append(messages[0]!.chatId, ...messages.map(toWindowMessage));
-  }
-
-  async #finishTurn(message: ChatMessage, checkpointId: string): Promise<void> {
-    // Durable locally first (one synchronous storage transaction), then one D1 batch.
-    this.#store(message);
-    this.#outbox.add({ kind: 'chat-touch', chatId: message.chatId, at: message.createdAt, title: null });
-    this.#checkpoints.remove(checkpointId);
-    await this.#flush().catch((error: unknown) => this.#deferWrites(error));
-  }
-
-  /** Writes every outbox entry to D1 in one batch; serialised so no entry is sent twice at once. */
-  #flush(): Promise<void> {
-    return this.#flushQueue.run(async () => {
-      const { ids, entries } = this.#outbox.pending();
-      if (ids.length === 0) return;
-      await this.#db.batch(outboxStatements(this.#db, entries) as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-      this.#outbox.remove(ids);
-    });
-  }
-
   #deferWrites(error: unknown): void {
     console.error(JSON.stringify({ msg: 'D1 write deferred to the alarm', error: String(error) }));
     void this.ctx.storage.setAlarm(Date.now() + RECOVERY_RETRY_MS);
   }
 
-  /**
-   * After a crash or eviction: a checkpoint with no generation behind it becomes an
-   * `interrupted` message, and the outbox is written to D1. Safe to repeat.
-   */
   async #recover(): Promise<void> {
-    for (const checkpoint of this.#checkpoints.list()) {
-      if (this.#turns.get(checkpoint.chatId)?.progress.messageId === checkpoint.messageId) continue;
-      this.#outbox.add({ kind: 'message', message: interruptedMessage(checkpoint) }, { kind: 'chat-touch', chatId: checkpoint.chatId, at: checkpoint.updatedAt, title: null });
-      this.#checkpoints.remove(checkpoint.messageId);
-      this.#cache.current?.windows.drop(checkpoint.chatId);
-    }
-    try {
-      await this.#flush();
-    } catch (error) {
-      this.#deferWrites(error);
-    }
+    await this.#ledger.recover((c) => this.#turns.get(c.chatId)?.progress.messageId === c.messageId);
   }
 
   #toSockets(chatId: string, event: TurnEvent): void {
     if (event.event === 'done') return; // a live channel has no end of turn of its own
     this.#live.broadcast(chatId, { type: event.event, ...event.data } as LiveFrame);
-  }
-
-  /** The highest seq stored (outbox or D1) in a chat: where a joining socket's history ends. */
-  async #lastStoredSeq(chatId: string): Promise<number> {
-    const fromD1 = await pageMessages(this.#db, chatId, { limit: 1 });
-    const window = this.#cache.current?.windows.get(chatId) ?? [];
-    return Math.max(0, ...fromD1.messages.map((m) => m.seq), ...window.map((m) => m.seq), ...this.#pendingMessages(chatId).map((m) => m.seq));
   }
 
   /** Sockets that pinged (or connected) since their session's last beat count as heartbeats. */
@@ -660,37 +592,5 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       const live = this.#sessions.get(sessionId);
       if (live && at > live.lastBeatAt) await this.#beat(live, at);
     }
-  }
-}
-
-function interruptedMessage(checkpoint: Checkpoint): ChatMessage {
-  return messageRow({
-    id: checkpoint.messageId,
-    chatId: checkpoint.chatId,
-    seq: checkpoint.seq,
-    role: 'assistant',
-    content: checkpoint.content,
-    status: 'interrupted',
-    model: checkpoint.model,
-    createdAt: checkpoint.updatedAt,
-  });
-}
-
-interface LiveIntent {
-  owner: Owner;
-  chatId: string;
-  sessionId: string | undefined;
-}
-
-/** The Worker forwards upgrades with the already-authenticated owner in this header. */
-export const LIVE_INTENT_HEADER = 'X-Clarity-Live';
-
-function parseLiveIntent(request: Request): LiveIntent | null {
-  const raw = request.headers.get(LIVE_INTENT_HEADER);
-  if (!raw || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return null;
-  try {
-    return JSON.parse(raw) as LiveIntent;
-  } catch {
-    return null;
   }
 }

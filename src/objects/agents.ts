@@ -2,17 +2,7 @@
  * The built-in agents (SPEC §6). The Worker validates agent names against this list and the
  * executor compiles its system prompt and tool registry from it.
  */
-export const TOOL_NAMES = [
-  'create_task',
-  'list_tasks',
-  'update_task',
-  'complete_task',
-  'delete_task',
-  'remember',
-  'recall',
-  'forget',
-  'current_time',
-] as const;
+export const TOOL_NAMES = ['create_task', 'list_tasks', 'update_task', 'complete_task', 'delete_task', 'remember', 'recall', 'forget', 'current_time'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 export interface AgentDefinition {

@@ -46,7 +46,11 @@ export async function persistHeartbeat(db: Db, sessionId: string, at: number): P
     .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.isActive, true)));
 }
 
-export async function updateChatRow(db: Db, chatId: string, changes: Partial<Pick<Chat, 'title' | 'titleLocked' | 'archivedAt' | 'updatedAt'>>): Promise<Chat | null> {
+export async function updateChatRow(
+  db: Db,
+  chatId: string,
+  changes: Partial<Pick<Chat, 'title' | 'titleLocked' | 'archivedAt' | 'updatedAt'>>,
+): Promise<Chat | null> {
   const [chat] = await db.update(chats).set(changes).where(eq(chats.id, chatId)).returning();
   return chat ?? null;
 }

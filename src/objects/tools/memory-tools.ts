@@ -29,7 +29,11 @@ export const memoryTools = [
     description: 'Delete memories, by id or by keywords they contain.',
     schema: z.strictObject({ id: z.string().max(64).optional(), query: z.string().max(200).optional() }),
     async run(args, context) {
-      const ids = args.id ? [args.id] : args.query ? (await searchMemories(context.db, context.userId, context.agentName, args.query, 20)).map((m) => m.id) : [];
+      const ids = args.id
+        ? [args.id]
+        : args.query
+          ? (await searchMemories(context.db, context.userId, context.agentName, args.query, 20)).map((m) => m.id)
+          : [];
       if (ids.length === 0) throw new ToolError('Name a memory id or a query that matches one');
       const forgotten = await deleteMemoriesById(context.db, context.userId, context.agentName, ids);
       if (forgotten > 0) context.invalidatePrompt();

@@ -12,21 +12,40 @@ import type { ToolContext } from './tool-registry';
 const title = plainText(200).pipe(z.string().trim().min(1));
 const dueDate = z.iso.datetime({ offset: true }).or(z.iso.date()).describe('ISO 8601 date or date-time');
 /** Tools find a task by id, or by (part of) its title as a person would name it. */
-const taskRef = { id: z.string().max(64).optional().describe('The task id from list_tasks'), title: z.string().max(200).optional().describe('The task title, or a distinctive part of it') };
+const taskRef = {
+  id: z.string().max(64).optional().describe('The task id from list_tasks'),
+  title: z.string().max(200).optional().describe('The task title, or a distinctive part of it'),
+};
 
 function compact(task: Task) {
-  return { id: task.id, title: task.title, status: task.status, priority: task.priority, dueAt: task.dueAt ? new Date(task.dueAt).toISOString() : null, notes: task.notes || undefined };
+  return {
+    id: task.id,
+    title: task.title,
+    status: task.status,
+    priority: task.priority,
+    dueAt: task.dueAt ? new Date(task.dueAt).toISOString() : null,
+    notes: task.notes || undefined,
+  };
 }
 
 async function findTask(context: ToolContext, ref: { id?: string | undefined; title?: string | undefined }): Promise<Task> {
   const mine = eq(tasks.userId, context.userId);
   if (ref.id) {
-    const [task] = await context.db.select().from(tasks).where(and(mine, eq(tasks.id, ref.id))).limit(1);
+    const [task] = await context.db
+      .select()
+      .from(tasks)
+      .where(and(mine, eq(tasks.id, ref.id)))
+      .limit(1);
     if (task) return task;
   }
   if (ref.title) {
     const needle = ref.title.trim().replace(/[%_\\]/g, (ch) => `\\${ch}`);
-    const matches = await context.db.select().from(tasks).where(and(mine, like(tasks.title, `%${needle}%`))).orderBy(desc(tasks.updatedAt)).limit(5);
+    const matches = await context.db
+      .select()
+      .from(tasks)
+      .where(and(mine, like(tasks.title, `%${needle}%`)))
+      .orderBy(desc(tasks.updatedAt))
+      .limit(5);
     const exact = matches.find((t) => t.title.toLowerCase() === ref.title!.trim().toLowerCase());
     if (exact) return exact;
     if (matches.length === 1) return matches[0]!;
@@ -36,7 +55,11 @@ async function findTask(context: ToolContext, ref: { id?: string | undefined; ti
 }
 
 async function patchTask(context: ToolContext, task: Task, patch: TaskPatch) {
-  const [updated] = await context.db.update(tasks).set(applyTaskPatch(task, patch)).where(and(eq(tasks.id, task.id), eq(tasks.userId, context.userId))).returning();
+  const [updated] = await context.db
+    .update(tasks)
+    .set(applyTaskPatch(task, patch))
+    .where(and(eq(tasks.id, task.id), eq(tasks.userId, context.userId)))
+    .returning();
   return { task: compact(updated!) };
 }
 
@@ -68,7 +91,14 @@ export const taskTools = [
   defineTool({
     name: 'update_task',
     description: 'Change a task: its title, notes, status, priority or due date.',
-    schema: z.strictObject({ ...taskRef, newTitle: title.optional(), notes: plainText(4000).optional(), status: z.enum(TASK_STATUSES).optional(), priority: z.enum(TASK_PRIORITIES).optional(), due: dueDate.nullable().optional() }),
+    schema: z.strictObject({
+      ...taskRef,
+      newTitle: title.optional(),
+      notes: plainText(4000).optional(),
+      status: z.enum(TASK_STATUSES).optional(),
+      priority: z.enum(TASK_PRIORITIES).optional(),
+      due: dueDate.nullable().optional(),
+    }),
     async run(args, context) {
       const task = await findTask(context, args);
       const patch: TaskPatch = { title: args.newTitle, notes: args.notes, status: args.status, priority: args.priority };

@@ -41,7 +41,17 @@ export class CheckpointStore {
   }
 
   save(c: Checkpoint): void {
-    this.#sql.exec('INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?)', c.messageId, c.chatId, c.seq, c.content, JSON.stringify(c.toolCalls), c.model, c.startedAt, c.updatedAt);
+    this.#sql.exec(
+      'INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      c.messageId,
+      c.chatId,
+      c.seq,
+      c.content,
+      JSON.stringify(c.toolCalls),
+      c.model,
+      c.startedAt,
+      c.updatedAt,
+    );
   }
 
   remove(messageId: string): void {
@@ -52,7 +62,16 @@ export class CheckpointStore {
     return this.#sql
       .exec<Row>('SELECT * FROM checkpoints ORDER BY started_at')
       .toArray()
-      .map((r) => ({ messageId: r.message_id, chatId: r.chat_id, seq: r.seq, content: r.content, toolCalls: JSON.parse(r.tool_calls) as ToolCallRecord[], model: r.model, startedAt: r.started_at, updatedAt: r.updated_at }));
+      .map((r) => ({
+        messageId: r.message_id,
+        chatId: r.chat_id,
+        seq: r.seq,
+        content: r.content,
+        toolCalls: JSON.parse(r.tool_calls) as ToolCallRecord[],
+        model: r.model,
+        startedAt: r.started_at,
+        updatedAt: r.updated_at,
+      }));
   }
 
   count(): number {

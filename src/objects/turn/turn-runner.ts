@@ -83,7 +83,16 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
   for (let round = 0; ; round++) {
     const messageId = crypto.randomUUID();
     const seq = deps.nextSeq();
-    const checkpoint = { messageId, chatId: input.chatId, seq, content: '', toolCalls: [] as ToolCallRecord[], model: executor.model, startedAt: Date.now(), updatedAt: Date.now() };
+    const checkpoint = {
+      messageId,
+      chatId: input.chatId,
+      seq,
+      content: '',
+      toolCalls: [] as ToolCallRecord[],
+      model: executor.model,
+      startedAt: Date.now(),
+      updatedAt: Date.now(),
+    };
     deps.checkpoints.save(checkpoint);
     Object.assign(progress, { messageId, text: '', toolCalls: [] });
     let partial = '';
@@ -110,7 +119,9 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
         },
       });
     } catch (error) {
-      const failure = signal.aborted ? ({ code: 'interrupted', message: 'The reply was stopped.' } as const) : describeModelError(error, config.openaiTimeoutMs);
+      const failure = signal.aborted
+        ? ({ code: 'interrupted', message: 'The reply was stopped.' } as const)
+        : describeModelError(error, config.openaiTimeoutMs);
       return settle(partial, failure.code === 'interrupted' ? 'interrupted' : 'error', failure, seq, messageId);
     }
     usage.prompt += reply.promptTokens ?? 0;
@@ -120,12 +131,23 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
     if (!reply.finished) return settle(reply.content, 'error', describeModelError(new Error('cut'), config.openaiTimeoutMs), seq, messageId);
     if (reply.toolCalls.length === 0) return settle(reply.content, 'complete', null, seq, messageId);
     if (round >= config.maxToolRounds) {
-      const failure: TurnFailure = { code: 'tool_rounds_exceeded', message: `Stopped after ${config.maxToolRounds} rounds of tool calls without a final answer.` };
+      const failure: TurnFailure = {
+        code: 'tool_rounds_exceeded',
+        message: `Stopped after ${config.maxToolRounds} rounds of tool calls without a final answer.`,
+      };
       return settle(reply.content, 'error', failure, seq, messageId);
     }
 
     // A tool round: the call and each result are stored as messages, then the model goes on.
-    const callMessage = messageRow({ id: messageId, chatId: input.chatId, seq, role: 'assistant', content: reply.content, toolCalls: reply.toolCalls, model: executor.model });
+    const callMessage = messageRow({
+      id: messageId,
+      chatId: input.chatId,
+      seq,
+      role: 'assistant',
+      content: reply.content,
+      toolCalls: reply.toolCalls,
+      model: executor.model,
+    });
     deps.store(callMessage);
     deps.checkpoints.remove(messageId);
     conversation.push({ role: 'assistant', content: reply.content || null, tool_calls: reply.toolCalls.map(toModelToolCall) });

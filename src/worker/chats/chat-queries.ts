@@ -38,9 +38,11 @@ export interface ListChatsOptions {
   query?: string | undefined;
 }
 
+// Written out in full: inside a raw subquery drizzle renders a column without its table,
+// and a bare "id" would resolve to the message's own id.
 const lastMessageJson = sql<string | null>`(
   SELECT json_object('role', m.role, 'content', substr(m.content, 1, 280), 'createdAt', m.created_at)
-  FROM ${chatMessages} m WHERE m.chat_id = ${chats.id} AND m.role != 'tool' ORDER BY m.seq DESC LIMIT 1
+  FROM chat_messages m WHERE m.chat_id = "chats"."id" AND m.role != 'tool' ORDER BY m.seq DESC LIMIT 1
 )`;
 
 /** Newest first by updatedAt, one round trip including each chat's last message. */

@@ -3,4 +3,7 @@ import { readConfig } from '../config';
 import type { HonoEnv } from '../hono-env';
 import { APP_VERSION } from '../version';
 
-export const healthRoutes = new Hono<HonoEnv>().get('/', (c) => c.json({ ok: true as const, version: APP_VERSION, demoMode: readConfig(c.env).demoMode }));
+export const healthRoutes = new Hono<HonoEnv>().get('/', (c) => {
+  const config = readConfig(c.env);
+  return c.json({ ok: true as const, version: APP_VERSION, demoMode: config.demoMode, heartbeatIntervalS: config.heartbeatIntervalMs / 1000 });
+});

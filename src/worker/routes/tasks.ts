@@ -3,7 +3,7 @@ import { and, desc, eq, lt, or } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { createDb } from '../db/client';
-import { TASK_PRIORITIES, TASK_STATUSES, tasks } from '../db/schema';
+import { TASK_STATUSES, tasks } from '../db/schema';
 import type { Task } from '../db/schema';
 import { notFound } from '../errors';
 import type { HonoEnv } from '../hono-env';

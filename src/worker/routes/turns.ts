@@ -10,7 +10,7 @@ import type { HonoEnv } from '../hono-env';
 import { requireAuth } from '../middleware/auth';
 import { isAllowedOrigin } from '../middleware/origin-check';
 import { readConfig } from '../config';
-import { LIVE_INTENT_HEADER } from '../../objects/agent-executor';
+import { LIVE_INTENT_HEADER } from '../../objects/live-channel';
 import { collectTurn } from '../turns/collect-turn';
 import { eventStreamResponse, startTurn, wantsEventStream } from '../turns/start-turn';
 import { idParam, idSchema, plainText, validate } from '../validation';

@@ -92,19 +92,3 @@ export function clientInstanceId(): string {
     return crypto.randomUUID();
   }
 }
-
-/**
- * For routes the typed client cannot express (a streamed body) or that are newer than this
- * build's AppType: same error handling as `call`.
- */
-export async function rawFetch(path: string, init: RequestInit = {}): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(path, { credentials: 'same-origin', ...init });
-  } catch (error) {
-    if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw networkError();
-  }
-  if (!res.ok) throw await errorFromResponse(res);
-  return res;
-}

@@ -1,0 +1,159 @@
+/**
+ * The executor's book of what it has written to its chats: the next seq of each chat, the
+ * outbox (messages durable locally, flushed to D1 in one batch) and the in-flight checkpoints.
+ * The executor is the only writer of its chats, so the ledger's seqs never collide; after an
+ * eviction it is rebuilt from D1 and whatever the outbox still holds.
+ */
+import type { BatchItem } from 'drizzle-orm/batch';
+import { findByClientMessageId, pageMessages } from '../worker/chats/chat-queries';
+import type { Db } from '../worker/db/client';
+import type { ChatMessage } from '../worker/db/schema';
+import { toWindowMessage } from './history-window';
+import type { HistoryWindow } from './history-window';
+import { messageRow, titleFrom } from './messages';
+import { Outbox, outboxStatements } from './outbox';
+import type { OutboxEntry } from './outbox';
+import { SerialQueue } from './serial-queue';
+import { CheckpointStore } from './turn/checkpoints';
+import type { Checkpoint } from './turn/checkpoints';
+
+export class ChatLedger {
+  readonly checkpoints: CheckpointStore;
+  readonly #outbox: Outbox;
+  readonly #db: Db;
+  readonly #windows: () => HistoryWindow | null;
+  readonly #onDeferred: (error: unknown) => void;
+  readonly #nextSeq = new Map<string, number>();
+  readonly #flushQueue = new SerialQueue();
+
+  /**
+   * @param windows the warm executor's history windows, when there is one
+   * @param onDeferred called when a D1 write failed and must be retried later (by the alarm)
+   */
+  constructor(sql: SqlStorage, db: Db, windows: () => HistoryWindow | null, onDeferred: (error: unknown) => void) {
+    this.#outbox = new Outbox(sql);
+    this.checkpoints = new CheckpointStore(sql);
+    this.#db = db;
+    this.#windows = windows;
+    this.#onDeferred = onDeferred;
+  }
+
+  /** Writes are waiting for D1 (beyond the checkpoints of replies still streaming). */
+  hasPendingWrites(inFlight: number): boolean {
+    return this.#outbox.count() > 0 || this.checkpoints.count() > inFlight;
+  }
+
+  hasWork(): boolean {
+    return this.hasPendingWrites(0);
+  }
+
+  /** Makes sure the chat's window and next seq are known, reading D1 only when they are not. */
+  async load(windows: HistoryWindow, chatId: string, windowSize: number): Promise<void> {
+    if (windows.has(chatId) && this.#nextSeq.has(chatId)) return;
+    const page = await pageMessages(this.#db, chatId, { limit: windowSize });
+    this.adopt(windows, chatId, page.messages);
+  }
+
+  /** Takes the newest stored messages of a chat (plus the outbox's) as its window and next seq. */
+  adopt(windows: HistoryWindow, chatId: string, newest: ChatMessage[]): void {
+    const byId = new Map([...newest, ...this.#pendingMessages(chatId)].map((m) => [m.id, m]));
+    const messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
+    windows.load(chatId, messages.map(toWindowMessage));
+    const reserved = this.checkpoints.list().filter((c) => c.chatId === chatId);
+    const lastSeq = Math.max(0, ...messages.map((m) => m.seq), ...reserved.map((c) => c.seq));
+    this.#nextSeq.set(chatId, Math.max(this.#nextSeq.get(chatId) ?? 1, lastSeq + 1));
+  }
+
+  takeSeq(chatId: string): number {
+    const seq = this.#nextSeq.get(chatId) ?? 1;
+    this.#nextSeq.set(chatId, seq + 1);
+    return seq;
+  }
+
+  forget(chatId: string): void {
+    this.#nextSeq.delete(chatId);
+  }
+
+  /** The stored user message a retry names: from the outbox, or D1 unless the window proves it absent. */
+  async findRetried(windows: HistoryWindow, chatId: string, clientMessageId: string, windowSize: number): Promise<ChatMessage | null> {
+    const pending = this.#pendingMessages(chatId).find((m) => m.clientMessageId === clientMessageId);
+    if (pending) return pending;
+    const window = windows.get(chatId) ?? [];
+    if (window.some((m) => m.clientMessageId === clientMessageId) || window.length >= windowSize) {
+      return findByClientMessageId(this.#db, chatId, clientMessageId);
+    }
+    return null; // the window holds the whole chat, and the id is not in it
+  }
+
+  /** Makes messages durable (locally) and part of the chat's window. */
+  store(...messages: ChatMessage[]): void {
+    this.#outbox.add(...messages.map((message): OutboxEntry => ({ kind: 'message', message })));
+    this.#windows()?.append(messages[0]!.chatId, ...messages.map(toWindowMessage));
+  }
+
+  /** The user's message: durable at once, in D1 shortly after, off the path to the first token. */
+  acceptUserMessage(message: ChatMessage): void {
+    this.store(message);
+    this.#outbox.add({ kind: 'chat-touch', chatId: message.chatId, at: message.createdAt, title: message.seq === 1 ? titleFrom(message.content) : null });
+    this.flush().catch(this.#onDeferred);
+  }
+
+  /** The reply: replaces its checkpoint in one local transaction, then one D1 batch. */
+  async finish(message: ChatMessage, checkpointId: string): Promise<void> {
+    this.store(message);
+    this.#outbox.add({ kind: 'chat-touch', chatId: message.chatId, at: message.createdAt, title: null });
+    this.checkpoints.remove(checkpointId);
+    await this.flush().catch(this.#onDeferred);
+  }
+
+  /** Writes every outbox entry to D1 in one batch; serialised so no entry is sent twice at once. */
+  flush(): Promise<void> {
+    return this.#flushQueue.run(async () => {
+      const { ids, entries } = this.#outbox.pending();
+      if (ids.length === 0) return;
+      await this.#db.batch(outboxStatements(this.#db, entries) as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+      this.#outbox.remove(ids);
+    });
+  }
+
+  /**
+   * After a crash or eviction: a checkpoint with no generation behind it becomes an
+   * `interrupted` message, and the outbox goes to D1. Safe to repeat.
+   */
+  async recover(isStreaming: (checkpoint: Checkpoint) => boolean): Promise<void> {
+    for (const checkpoint of this.checkpoints.list()) {
+      if (isStreaming(checkpoint)) continue;
+      this.#outbox.add(
+        { kind: 'message', message: interruptedMessage(checkpoint) },
+        { kind: 'chat-touch', chatId: checkpoint.chatId, at: checkpoint.updatedAt, title: null },
+      );
+      this.checkpoints.remove(checkpoint.messageId);
+      this.#windows()?.drop(checkpoint.chatId);
+    }
+    await this.flush().catch(this.#onDeferred);
+  }
+
+  /** The highest seq stored (outbox or D1) in a chat: where a joining socket's history ends. */
+  async lastStoredSeq(chatId: string): Promise<number> {
+    const fromD1 = await pageMessages(this.#db, chatId, { limit: 1 });
+    const window = this.#windows()?.get(chatId) ?? [];
+    return Math.max(0, ...fromD1.messages.map((m) => m.seq), ...window.map((m) => m.seq), ...this.#pendingMessages(chatId).map((m) => m.seq));
+  }
+
+  #pendingMessages(chatId: string): ChatMessage[] {
+    return this.#outbox.pending().entries.flatMap((e) => (e.kind === 'message' && e.message.chatId === chatId ? [e.message] : []));
+  }
+}
+
+function interruptedMessage(checkpoint: Checkpoint): ChatMessage {
+  return messageRow({
+    id: checkpoint.messageId,
+    chatId: checkpoint.chatId,
+    seq: checkpoint.seq,
+    role: 'assistant',
+    content: checkpoint.content,
+    status: 'interrupted',
+    model: checkpoint.model,
+    createdAt: checkpoint.updatedAt,
+  });
+}
