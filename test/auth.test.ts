@@ -64,6 +64,23 @@ describe('accounts', () => {
     expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
   });
 
+  it('slides the login’s expiry forward on use, and the cookie’s with it', async () => {
+    const caller = await signUp();
+    const twoHoursAgo = Date.now() - 2 * 3600_000;
+    await env.DB.prepare('UPDATE auth_sessions SET last_seen_at = ?, expires_at = ? WHERE user_id = ?').bind(twoHoursAgo, Date.now() + 60_000, caller.userId).run();
+    const response = await call('GET', '/auth/me', { caller, cookie: true });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Set-Cookie')).toMatch(/^session=.*Max-Age=2592000/);
+    const row = await env.DB.prepare('SELECT expires_at FROM auth_sessions WHERE user_id = ?').bind(caller.userId).first<{ expires_at: number }>();
+    expect(row!.expires_at).toBeGreaterThan(Date.now() + 29 * 24 * 3600_000);
+  });
+
+  it('refuses an expired login', async () => {
+    const caller = await signUp();
+    await env.DB.prepare('UPDATE auth_sessions SET expires_at = ? WHERE user_id = ?').bind(Date.now() - 1, caller.userId).run();
+    await expectError(await call('GET', '/auth/me', { caller }), 401, 'unauthorized');
+  });
+
   it('refuses requests without credentials', async () => {
     await expectError(await call('GET', '/tasks'), 401, 'unauthorized');
     await expectError(await call('GET', '/tasks', { headers: { Authorization: 'Bearer nonsense' } }), 401, 'unauthorized');

@@ -9,9 +9,9 @@ import { resolveSessionToken } from '../auth/sessions';
 import { readConfig } from '../config';
 import { createDb } from '../db/client';
 import { ApiError } from '../errors';
+import { SESSION_COOKIE, setSessionCookie } from '../auth/session-cookie';
 import type { Auth, HonoEnv } from '../hono-env';
 
-export const SESSION_COOKIE = 'session';
 
 export function bearerToken(header: string | undefined): string | null {
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -19,10 +19,17 @@ export function bearerToken(header: string | undefined): string | null {
 }
 
 export const requireAuth = createMiddleware<HonoEnv>(async (c, next) => {
-  const auth = await authenticate(c.env, c.req.header('Authorization'), getCookie(c, SESSION_COOKIE), (p) => c.executionCtx.waitUntil(p));
+  const cookie = getCookie(c, SESSION_COOKIE);
+  let slid = false;
+  const auth = await authenticate(c.env, c.req.header('Authorization'), cookie, (p) => {
+    slid = true;
+    c.executionCtx.waitUntil(p);
+  });
   if (!auth) throw new ApiError('unauthorized', 'Sign in to continue');
   c.set('auth', auth);
   await next();
+  // The login's expiry slid forward: the cookie's must follow, or the browser drops it first.
+  if (slid && auth.via === 'cookie' && cookie) setSessionCookie(c, cookie);
 });
 
 export async function authenticate(

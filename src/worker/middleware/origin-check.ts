@@ -9,7 +9,8 @@ import { createMiddleware } from 'hono/factory';
 import { readConfig } from '../config';
 import { ApiError } from '../errors';
 import type { HonoEnv } from '../hono-env';
-import { SESSION_COOKIE, bearerToken } from './auth';
+import { SESSION_COOKIE } from '../auth/session-cookie';
+import { bearerToken } from './auth';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -1,7 +1,6 @@
 /** SPEC §5 Auth: signup, login, logout, me. */
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { hashPassword, UNMATCHABLE_HASH, verifyPassword } from '../auth/password';
@@ -11,7 +10,8 @@ import { createDb } from '../db/client';
 import { users } from '../db/schema';
 import { ApiError } from '../errors';
 import type { HonoEnv } from '../hono-env';
-import { requireAuth, SESSION_COOKIE } from '../middleware/auth';
+import { requireAuth } from '../middleware/auth';
+import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import { validate } from '../validation';
 import { endSessionsOfLogin } from '../executor-client';
 
@@ -25,18 +25,6 @@ export const credentialsBody = z.strictObject({
 
 const INVALID_LOGIN = 'Email or password is incorrect';
 const RATE_LIMIT_RETRY_S = 60;
-
-function setSessionCookie(c: Context<HonoEnv>, token: string) {
-  const { hostname } = new URL(c.req.url);
-  const local = hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'Lax',
-    secure: !local,
-    path: '/',
-    maxAge: Math.floor(readConfig(c.env).authSessionTtlMs / 1000),
-  });
-}
 
 async function checkLoginRate(c: Context<HonoEnv>, email: string) {
   const ip = c.req.header('CF-Connecting-IP') ?? 'unknown';
@@ -76,7 +64,7 @@ export const authRoutes = new Hono<HonoEnv>()
       await endSessionsOfLogin(c.env, auth.userId, auth.authSessionId);
       await deleteAuthSession(createDb(c.env.DB), auth.authSessionId);
     }
-    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    clearSessionCookie(c);
     return c.body(null, 204);
   })
   .get('/me', requireAuth, (c) => {
