@@ -3,7 +3,7 @@ import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { d1Writes, executorState, executorStub, expectError, installWriteCounter, openSession, ORIGIN, sessionRow, signUp } from './helpers';
 import type { Caller } from './helpers';
-import { eventually, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
+import { eventually, readUntilDeltas, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
 
 const SESSION_TTL_MS = Number(env.SESSION_TTL_S) * 1000;
 
@@ -69,11 +69,7 @@ describe('the live channel', () => {
   it('gives a socket that joins mid-reply the partial text, then the rest with no gap or duplicate', async () => {
     const caller = await signUp();
     const { chat } = await openSession(caller, { clientInstanceId: 'a' });
-    const response = await sendStreaming(caller, chat.id, 'count slowly [[tokens:30]] [[delay:40]]');
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let seen = '';
-    while ((seen.match(/event: delta/g) ?? []).length < 5) seen += decoder.decode((await reader.read()).value);
+    const { reader } = await readUntilDeltas(await sendStreaming(caller, chat.id, 'count slowly [[tokens:30]] [[delay:40]]'), 5);
 
     const late = await connect(caller, chat.id);
     const snapshot = await late.next((f) => f.type === 'snapshot');

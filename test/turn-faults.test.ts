@@ -1,7 +1,7 @@
 import { abortAllDurableObjects } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { call, expectError, expectStatus, signUp } from './helpers';
-import { eventually, newChat, readEvents, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
+import { eventually, newChat, readEvents, readUntilDeltas, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
 
 const FAULTS: [string, RegExp][] = [
   ['500', /HTTP 500/],
@@ -73,11 +73,7 @@ describe('disconnects, eviction and stop', () => {
   it('stores the partial reply as interrupted after the object dies mid-reply, and takes new turns', async () => {
     const caller = await signUp();
     const chatId = await newChat(caller);
-    const response = await sendStreaming(caller, chatId, 'a slow one [[slow]] [[tokens:200]]');
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let seen = '';
-    while ((seen.match(/event: delta/g) ?? []).length < 3) seen += decoder.decode((await reader.read()).value);
+    const { reader } = await readUntilDeltas(await sendStreaming(caller, chatId, 'a slow one [[slow]] [[tokens:200]]'), 3);
     await new Promise((r) => setTimeout(r, 300)); // let a checkpoint land
     await abortAllDurableObjects();
     await reader.cancel().catch(() => undefined);
@@ -98,18 +94,9 @@ describe('disconnects, eviction and stop', () => {
   it('stops a reply on request and keeps the partial reply as interrupted', async () => {
     const caller = await signUp();
     const chatId = await newChat(caller);
-    const response = await sendStreaming(caller, chatId, 'a long answer [[slow]]');
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    while (!text.includes('event: delta')) text += decoder.decode((await reader.read()).value);
+    const stream = await readUntilDeltas(await sendStreaming(caller, chatId, 'a long answer [[slow]]'), 1);
     await expectStatus(204, 'POST', `/chats/${chatId}/stop`, { caller });
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value);
-    }
-    const events = await readEvents(new Response(text));
+    const events = await stream.finish();
     expect(events.map((e) => e.event).slice(-2)).toEqual(['assistant_message', 'done']);
     expect(events.map((e) => e.event)).not.toContain('error');
     const stored = await storedMessages(chatId);

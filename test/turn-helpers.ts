@@ -58,3 +58,27 @@ export async function eventually<T>(check: () => Promise<T | null | undefined | 
 export const marker = () => `m${crypto.randomUUID().slice(0, 8)}`;
 
 export { expectStatus };
+
+/** A streamed turn read part of the way: until `deltas` deltas arrived. */
+export async function readUntilDeltas(response: Response, deltas: number) {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while ((text.match(/event: delta/g) ?? []).length < deltas) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`stream ended after ${text.match(/event: delta/g)?.length ?? 0} deltas`);
+    text += decoder.decode(value, { stream: true });
+  }
+  return {
+    reader,
+    /** Reads the rest of the stream and parses every event, from the first. */
+    async finish(): Promise<SseEvent[]> {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      return readEvents(new Response(text));
+    },
+  };
+}
