@@ -108,12 +108,24 @@ try {
   cleanups.push(() => mock.close());
   const appVars = { OPENAI_BASE_URL: mock.url, OPENAI_TIMEOUT_MS: '30000' };
   const startApp = async (extraVars = {}) => {
-    const server = startWrangler({ name: 'app (wrangler dev)', config: appConfig, port: await freePort(), persistTo: persist, vars: { ...appVars, ...extraVars } });
+    const server = startWrangler({
+      name: 'app (wrangler dev)',
+      config: appConfig,
+      port: await freePort(),
+      persistTo: persist,
+      vars: { ...appVars, ...extraVars },
+    });
     cleanups.push(() => server.stop());
     await waitUntilUp(server, '/api/health', { timeoutMs: 90_000 });
     return server;
   };
-  const floorServer = startWrangler({ name: 'floor (wrangler dev)', config: join(ROOT, 'bench', 'floor', 'wrangler.toml'), port: await freePort(), persistTo: join(work, 'floor-state'), vars: { MOCK_URL: mock.url } });
+  const floorServer = startWrangler({
+    name: 'floor (wrangler dev)',
+    config: join(ROOT, 'bench', 'floor', 'wrangler.toml'),
+    port: await freePort(),
+    persistTo: join(work, 'floor-state'),
+    vars: { MOCK_URL: mock.url },
+  });
   cleanups.push(() => floorServer.stop());
   progress('starting the app and the floor with wrangler dev…');
   let app = await startApp();
@@ -261,7 +273,10 @@ try {
     for (let i = 0; i < C.historySamples + 5; i++) {
       const b = await timedFetch(`${app.baseUrl}/api/chats/${bigChat}/messages?limit=50`, { token: historyUser.token });
       const s = await timedFetch(`${app.baseUrl}/api/chats/${smallChat}/messages?limit=50`, { token: historyUser.token });
-      if (i >= 5) big.push(b), small.push(s);
+      if (i >= 5) {
+        big.push(b);
+        small.push(s);
+      }
     }
     const page = await api.json('GET', `/api/chats/${bigChat}/messages?limit=50`, { token: historyUser.token });
     if (page.data.messages.length !== 50 || page.data.messages.at(-1).seq !== C.historyBig || !page.data.hasMore) {
@@ -289,7 +304,15 @@ try {
     const diff = await settledDiff(db, before);
     if (failures) results.harnessErrors.push(`heartbeats: ${failures} failed`);
     results.heartbeat = {
-      burst: { count: C.heartbeatCount, failures, seconds: round(seconds), rps: round(C.heartbeatCount / seconds), latency: summary(latencies), d1Writes: diff, writesPerHeartbeat: round(diff.total / C.heartbeatCount, 4) },
+      burst: {
+        count: C.heartbeatCount,
+        failures,
+        seconds: round(seconds),
+        rps: round(C.heartbeatCount / seconds),
+        latency: summary(latencies),
+        d1Writes: diff,
+        writesPerHeartbeat: round(diff.total / C.heartbeatCount, 4),
+      },
     };
   }
 
@@ -299,13 +322,18 @@ try {
   for (const n of C.replyLengths) {
     const before = writeSnapshot(db);
     const marker = `writes-${tag()}`;
-    const r = await appTurn(app.baseUrl, { token: writesUser.token, chatId: writesUser.chatId, sessionId: writesUser.sessionId, content: `bench ${marker} [[tokens:${n}]]` });
+    const r = await appTurn(app.baseUrl, {
+      token: writesUser.token,
+      chatId: writesUser.chatId,
+      sessionId: writesUser.sessionId,
+      content: `bench ${marker} [[tokens:${n}]]`,
+    });
     if (!r.ok || r.deltas !== n) results.harnessErrors.push(`writes: the ${n}-token turn failed (${r.error ?? `${r.deltas} deltas`})`);
     const diff = await settledDiff(db, before);
     const k = diff.byKey;
     const assistantRows = (k['chat_messages INSERT assistant'] ?? 0) + (k['chat_messages UPDATE assistant'] ?? 0) + (k['chat_messages DELETE assistant'] ?? 0);
     const userRows = (k['chat_messages INSERT user'] ?? 0) + (k['chat_messages UPDATE user'] ?? 0);
-    const chatTouches = (k['chats UPDATE'] ?? 0);
+    const chatTouches = k['chats UPDATE'] ?? 0;
     // The user message brings its own row and one chats touch; everything else is the reply's.
     const replyWrites = diff.total - userRows - Math.min(1, chatTouches);
     results.writesPerReply.push({ tokens: n, deltas: r.deltas, totalMs: round(r.endMs ?? 0), turnWrites: diff, assistantRows, replyWrites });
@@ -326,7 +354,15 @@ try {
       const seconds = (performance.now() - t0) / 1000;
       const turns = perUser.flat();
       const errors = turns.filter((t) => !t.ok);
-      return { turns: turns.length, seconds: round(seconds), turnsPerSecond: round(turns.length / seconds), errors: errors.length, firstError: errors[0]?.error ?? null, ttftMs: summary(turns.filter((t) => t.ok).map((t) => t.ttftMs)), lastTokenMs: summary(turns.filter((t) => t.ok).map((t) => t.lastTokenMs)) };
+      return {
+        turns: turns.length,
+        seconds: round(seconds),
+        turnsPerSecond: round(turns.length / seconds),
+        errors: errors.length,
+        firstError: errors[0]?.error ?? null,
+        ttftMs: summary(turns.filter((t) => t.ok).map((t) => t.ttftMs)),
+        lastTokenMs: summary(turns.filter((t) => t.ok).map((t) => t.lastTokenMs)),
+      };
     };
     const oursConc = await runConc((u) => ours(concUsers[u], 'conc'));
     const floorConc = await runConc(() => floor('conc'));
@@ -336,7 +372,9 @@ try {
   }
 
   // ── heartbeats (steady state, time scaled 1/150) ─────────────────────────────
-  progress(`heartbeats, steady state: restarting the app with HEARTBEAT_PERSIST_S=${C.steadyPersistS}, ${C.steadySessions} sessions beating every ${C.steadyIntervalMs} ms…`);
+  progress(
+    `heartbeats, steady state: restarting the app with HEARTBEAT_PERSIST_S=${C.steadyPersistS}, ${C.steadySessions} sessions beating every ${C.steadyIntervalMs} ms…`,
+  );
   {
     await app.stop();
     app = await startApp({ HEARTBEAT_PERSIST_S: String(C.steadyPersistS) });
@@ -362,13 +400,27 @@ try {
     );
     const diff = await settledDiff(db, before);
     if (failures) results.harnessErrors.push(`steady heartbeats: ${failures} failed`);
-    results.heartbeat.steady = { sessions: sessions.length, intervalMs: C.steadyIntervalMs, persistS: C.steadyPersistS, beats, failures, d1Writes: diff, writesPerHeartbeat: round(diff.total / Math.max(1, beats), 4) };
+    results.heartbeat.steady = {
+      sessions: sessions.length,
+      intervalMs: C.steadyIntervalMs,
+      persistS: C.steadyPersistS,
+      beats,
+      failures,
+      d1Writes: diff,
+      writesPerHeartbeat: round(diff.total / Math.max(1, beats), 4),
+    };
   }
   // ── hot-path anatomy: each ingredient of a turn priced alone (bench/probe) ───
   progress('anatomy: pricing a D1 round trip, a DO RPC, a DO storage write, the rate limiter, DO piping, the openai SDK…');
   {
     await app.stop();
-    const probe = startWrangler({ name: 'probe (wrangler dev)', config: join(ROOT, 'bench', 'probe', 'wrangler.toml'), port: await freePort(), persistTo: join(work, 'probe-state'), vars: { MOCK_URL: mock.url } });
+    const probe = startWrangler({
+      name: 'probe (wrangler dev)',
+      config: join(ROOT, 'bench', 'probe', 'wrangler.toml'),
+      port: await freePort(),
+      persistTo: join(work, 'probe-state'),
+      vars: { MOCK_URL: mock.url },
+    });
     cleanups.push(() => probe.stop());
     await waitUntilUp(probe, '/noop', { timeoutMs: 90_000 });
     const get = (path) => timedFetch(`${probe.baseUrl}${path}`);
@@ -377,7 +429,13 @@ try {
     const inWorker = { d1: [], d1Auth: [], rateLimit: [], doRpc: [], doSql: [] };
     const N = 20;
     for (let i = 0; i < C.anatomySamples + 5; i++) {
-      const s = { noop: await get('/noop'), d1: await get('/d1?n=1'), d1Auth: await get('/d1-auth?n=1'), rateLimit: await get('/rl?n=1'), doRpc: await get('/do?n=1') };
+      const s = {
+        noop: await get('/noop'),
+        d1: await get('/d1?n=1'),
+        d1Auth: await get('/d1-auth?n=1'),
+        rateLimit: await get('/rl?n=1'),
+        doRpc: await get('/do?n=1'),
+      };
       if (i >= 5) for (const [k, v] of Object.entries(s)) single[k].push(v);
       if (i % 4 === 0 && i >= 5) {
         inWorker.d1.push((await workerSide(`/d1?n=${N}`)) / N);
@@ -394,9 +452,18 @@ try {
       const dw = checkTurn(await floorTurn(probe.baseUrl, { content: `bench anatomy-${tag()}`, path: '/pipe-do-write' }));
       const dwa = checkTurn(await floorTurn(probe.baseUrl, { content: `bench anatomy-${tag()}`, path: '/pipe-do-write-alarm' }));
       const k = checkTurn(await floorTurn(probe.baseUrl, { content: `bench anatomy-${tag()}`, path: '/sdk' }));
-      if (i >= 5) streams.floor.push(f), streams.pipeDo.push(d), streams.pipeDoWrite.push(dw), streams.pipeDoWriteAlarm.push(dwa), streams.sdk.push(k);
+      if (i >= 5) {
+        streams.floor.push(f);
+        streams.pipeDo.push(d);
+        streams.pipeDoWrite.push(dw);
+        streams.pipeDoWriteAlarm.push(dwa);
+        streams.sdk.push(k);
+      }
     }
-    const streamSummary = (turns) => ({ ttftMs: summary(failOn('anatomy streams', turns).map((t) => t.ttftMs)), lastTokenMs: summary(turns.filter((t) => t.ok).map((t) => t.lastTokenMs)) });
+    const streamSummary = (turns) => ({
+      ttftMs: summary(failOn('anatomy streams', turns).map((t) => t.ttftMs)),
+      lastTokenMs: summary(turns.filter((t) => t.ok).map((t) => t.lastTokenMs)),
+    });
     results.anatomy = {
       clientMs: Object.fromEntries(Object.entries(single).map(([k, v]) => [k, summary(v)])),
       workerMsPerCall: Object.fromEntries(Object.entries(inWorker).map(([k, v]) => [k, summary(v)])),
@@ -470,12 +537,20 @@ function gzipSizeOf(files) {
 function measureSize(work, appConfig) {
   const out = join(work, 'dry-run');
   runStep('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out, '--config', appConfig], { timeoutMs: 120_000 });
-  const jsIn = (dir) => readdirSync(dir, { recursive: true }).map((f) => join(dir, f)).filter((f) => /\.(m?js)$/.test(f) && statSync(f).isFile());
+  const jsIn = (dir) =>
+    readdirSync(dir, { recursive: true })
+      .map((f) => join(dir, f))
+      .filter((f) => /\.(m?js)$/.test(f) && statSync(f).isFile());
   return { worker: gzipSizeOf(jsIn(out)), client: gzipSizeOf(jsIn(join(work, 'dist', 'client', 'assets'))) };
 }
 
 function machineInfo() {
   const cpu = cpus();
-  return { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memGiB: round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+  return {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    memGiB: round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }
-

@@ -16,7 +16,12 @@ export class Api {
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const t0 = performance.now();
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(TURN_TIMEOUT_MS) });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(TURN_TIMEOUT_MS),
+    });
     const text = await res.text();
     const ms = performance.now() - t0;
     if (!expect.includes(res.status)) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
@@ -48,7 +53,19 @@ function parseBlock(block) {
  */
 export async function appTurn(baseUrl, { token, chatId, sessionId, content }) {
   const t0 = performance.now();
-  const result = { ok: false, status: 0, sentAt: epochOf(t0), ackMs: null, ttftMs: null, lastTokenMs: null, endMs: null, text: '', deltas: 0, timings: null, error: null };
+  const result = {
+    ok: false,
+    status: 0,
+    sentAt: epochOf(t0),
+    ackMs: null,
+    ttftMs: null,
+    lastTokenMs: null,
+    endMs: null,
+    text: '',
+    deltas: 0,
+    timings: null,
+    error: null,
+  };
   try {
     const res = await fetch(`${baseUrl}/api/chats/${chatId}/messages`, {
       method: 'POST',

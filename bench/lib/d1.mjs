@@ -42,7 +42,9 @@ export function installWriteLog(db) {
     for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
       const row = op === 'DELETE' ? 'OLD' : 'NEW';
       const role = table === 'chat_messages' ? `${row}.role` : 'NULL';
-      db.exec(`CREATE TRIGGER IF NOT EXISTS bench_count_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN INSERT INTO bench_write_log VALUES ('${table}', '${op}', ${role}); END`);
+      db.exec(
+        `CREATE TRIGGER IF NOT EXISTS bench_count_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN INSERT INTO bench_write_log VALUES ('${table}', '${op}', ${role}); END`,
+      );
     }
   }
 }
@@ -78,7 +80,14 @@ export function seedChat(db, { chatId, userId, agentName = 'assistant', count, t
   const start = now - count * 1000;
   db.exec('BEGIN');
   try {
-    db.prepare('INSERT INTO chats (id, user_id, agent_name, title, title_locked, created_at, updated_at, archived_at) VALUES (?, ?, ?, ?, 1, ?, ?, NULL)').run(chatId, userId, agentName, title, start, now);
+    db.prepare('INSERT INTO chats (id, user_id, agent_name, title, title_locked, created_at, updated_at, archived_at) VALUES (?, ?, ?, ?, 1, ?, ?, NULL)').run(
+      chatId,
+      userId,
+      agentName,
+      title,
+      start,
+      now,
+    );
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
        INSERT INTO chat_messages (id, chat_id, seq, role, content, status, created_at)

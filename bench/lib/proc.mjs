@@ -35,7 +35,21 @@ export function freePort() {
 
 /** `wrangler dev` for one config, on loopback, in its own process group. */
 export function startWrangler({ config, port, persistTo, vars = {}, name }) {
-  const args = ['wrangler', 'dev', '--config', config, '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistTo, '--show-interactive-dev-session=false', '--log-level', 'warn'];
+  const args = [
+    'wrangler',
+    'dev',
+    '--config',
+    config,
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--persist-to',
+    persistTo,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    'warn',
+  ];
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
   const child = spawn('npx', args, { cwd: ROOT, env: quietEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -30,11 +30,24 @@ export function buildTable(r) {
     rows.push(row('warm turn: user_message ack p50 (vs floor 1st token)', w.ours.ackMs.p50, w.floor.ttftMs.p50));
     rows.push(row('warm turn: request reaches model p50', w.ours.modelReceivedMs.p50, w.floor.modelReceivedMs.p50));
     rows.push(row('warm turn: model → first token p50', w.ours.modelToFirstTokenMs.p50, w.floor.modelToFirstTokenMs.p50));
-    rows.push(row('warm turn: samples (ours / floor)', w.ours.ttftMs.n, w.floor.ttftMs.n, { unit: '', diff: false, ratio: false, target: '≥ 200', pass: w.ours.ttftMs.n >= 200 && w.floor.ttftMs.n >= 200 }));
+    rows.push(
+      row('warm turn: samples (ours / floor)', w.ours.ttftMs.n, w.floor.ttftMs.n, {
+        unit: '',
+        diff: false,
+        ratio: false,
+        target: '≥ 200',
+        pass: w.ours.ttftMs.n >= 200 && w.floor.ttftMs.n >= 200,
+      }),
+    );
   }
   if (r.cold && w) {
     const d = r.cold.ours.ttftMs.p50 - w.ours.ttftMs.p50;
-    rows.push(row(`cold turn (${r.config.coldSeed} msgs): first token p50 (vs warm)`, r.cold.ours.ttftMs.p50, w.ours.ttftMs.p50, { target: '≤ warm + 25 ms', pass: d <= 25 }));
+    rows.push(
+      row(`cold turn (${r.config.coldSeed} msgs): first token p50 (vs warm)`, r.cold.ours.ttftMs.p50, w.ours.ttftMs.p50, {
+        target: '≤ warm + 25 ms',
+        pass: d <= 25,
+      }),
+    );
     rows.push(row('cold turn: last token p50 (vs warm)', r.cold.ours.lastTokenMs.p50, w.ours.lastTokenMs.p50));
     rows.push(row('cold turn: server buildMs p50 (vs warm)', r.cold.serverTimings.buildMs.p50, w.serverTimings.buildMs.p50));
   }
@@ -42,23 +55,56 @@ export function buildTable(r) {
   if (hb?.burst) {
     rows.push(row('heartbeat: requests/s (10 in flight)', hb.burst.rps, null, { unit: '/s', diff: false, ratio: false }));
     rows.push(row('heartbeat: latency p50', hb.burst.latency.p50, null, { diff: false, ratio: false }));
-    rows.push(row(`heartbeat: D1 writes/heartbeat, burst of ${hb.burst.count}`, hb.burst.writesPerHeartbeat, null, { unit: '', diff: false, ratio: false, target: '≤ 0.2', pass: hb.burst.writesPerHeartbeat <= 0.2 }));
+    rows.push(
+      row(`heartbeat: D1 writes/heartbeat, burst of ${hb.burst.count}`, hb.burst.writesPerHeartbeat, null, {
+        unit: '',
+        diff: false,
+        ratio: false,
+        target: '≤ 0.2',
+        pass: hb.burst.writesPerHeartbeat <= 0.2,
+      }),
+    );
   }
   if (hb?.steady) {
-    rows.push(row(`heartbeat: D1 writes/heartbeat, steady (${hb.steady.beats} beats, ×1/150 time)`, hb.steady.writesPerHeartbeat, null, { unit: '', diff: false, ratio: false, target: '≤ 0.2', pass: hb.steady.writesPerHeartbeat <= 0.2 }));
+    rows.push(
+      row(`heartbeat: D1 writes/heartbeat, steady (${hb.steady.beats} beats, ×1/150 time)`, hb.steady.writesPerHeartbeat, null, {
+        unit: '',
+        diff: false,
+        ratio: false,
+        target: '≤ 0.2',
+        pass: hb.steady.writesPerHeartbeat <= 0.2,
+      }),
+    );
   }
   for (const wr of r.writesPerReply ?? []) {
-    rows.push(row(`D1 writes per reply, ${wr.tokens} tokens (whole turn)`, wr.replyWrites, wr.turnWrites.total, { unit: '', diff: false, ratio: false, target: '≤ 2', pass: wr.replyWrites <= 2 }));
+    rows.push(
+      row(`D1 writes per reply, ${wr.tokens} tokens (whole turn)`, wr.replyWrites, wr.turnWrites.total, {
+        unit: '',
+        diff: false,
+        ratio: false,
+        target: '≤ 2',
+        pass: wr.replyWrites <= 2,
+      }),
+    );
   }
   if (r.history) {
-    rows.push(row(`history: first page p50, ${r.config.historyBig} vs ${r.config.historySmall} msgs`, r.history.big.p50, r.history.small.p50, { target: '≤ 2×', pass: r.history.big.p50 <= 2 * r.history.small.p50 }));
+    rows.push(
+      row(`history: first page p50, ${r.config.historyBig} vs ${r.config.historySmall} msgs`, r.history.big.p50, r.history.small.p50, {
+        target: '≤ 2×',
+        pass: r.history.big.p50 <= 2 * r.history.small.p50,
+      }),
+    );
   }
   const c = r.concurrency;
   if (c) {
-    rows.push(row(`concurrency ${r.config.concUsers}×${r.config.concTurns}: turns/s (vs floor)`, c.ours.turnsPerSecond, c.floor.turnsPerSecond, { unit: '/s' }));
+    rows.push(
+      row(`concurrency ${r.config.concUsers}×${r.config.concTurns}: turns/s (vs floor)`, c.ours.turnsPerSecond, c.floor.turnsPerSecond, { unit: '/s' }),
+    );
     rows.push(row('concurrency: first token p95 (vs floor)', c.ours.ttftMs.p95, c.floor.ttftMs.p95));
     rows.push(row('concurrency: first token p50 (vs floor)', c.ours.ttftMs.p50, c.floor.ttftMs.p50));
-    rows.push(row('concurrency: errors (vs floor)', c.ours.errors, c.floor.errors, { unit: '', ratio: false, diff: false, target: '= 0', pass: c.ours.errors === 0 }));
+    rows.push(
+      row('concurrency: errors (vs floor)', c.ours.errors, c.floor.errors, { unit: '', ratio: false, diff: false, target: '= 0', pass: c.ours.errors === 0 }),
+    );
   }
   const p = r.probes;
   if (p) {

@@ -28,7 +28,11 @@ function modelBody(content: string) {
 }
 
 async function fetchModel(env: ProbeEnv, content: string): Promise<Response> {
-  return fetch(`${env.MOCK_URL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer probe' }, body: modelBody(content) });
+  return fetch(`${env.MOCK_URL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer probe' },
+    body: modelBody(content),
+  });
 }
 
 export class ProbeObject extends DurableObject<ProbeEnv> {
@@ -43,7 +47,8 @@ export class ProbeObject extends DurableObject<ProbeEnv> {
 
   writeRows(n: number): number {
     const t = Date.now();
-    for (let i = 0; i < n; i++) this.ctx.storage.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify({ kind: 'message', i, text: 'x'.repeat(200) }));
+    for (let i = 0; i < n; i++)
+      this.ctx.storage.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify({ kind: 'message', i, text: 'x'.repeat(200) }));
     this.ctx.storage.sql.exec('DELETE FROM outbox');
     return Date.now() - t;
   }
@@ -94,8 +99,14 @@ export default {
       case 'GET /d1-auth':
         return loop(n, async (i) => {
           const id = await sha256Hex(`token-${i}`);
-          await env.DB.prepare('INSERT OR IGNORE INTO auth_sessions VALUES (?, ?, ?, ?)').bind(id, 'u1', Date.now() + 1e9, Date.now()).run();
-          return env.DB.prepare('SELECT u.id, u.email, s.last_seen_at FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.expires_at > ? LIMIT 1').bind(id, Date.now()).first();
+          await env.DB.prepare('INSERT OR IGNORE INTO auth_sessions VALUES (?, ?, ?, ?)')
+            .bind(id, 'u1', Date.now() + 1e9, Date.now())
+            .run();
+          return env.DB.prepare(
+            'SELECT u.id, u.email, s.last_seen_at FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND s.expires_at > ? LIMIT 1',
+          )
+            .bind(id, Date.now())
+            .first();
         });
       case 'GET /rl':
         return loop(n, () => env.RL.limit({ key: 'probe' }));
@@ -133,7 +144,12 @@ function sdkStream(env: ProbeEnv, content: string): ReadableStream<Uint8Array> {
   const c = client;
   return new ReadableStream<Uint8Array>({
     async start(controller) {
-      const stream = await c.chat.completions.create({ model: 'mock-model', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content }] });
+      const stream = await c.chat.completions.create({
+        model: 'mock-model',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content }],
+      });
       for await (const chunk of stream) controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
       controller.enqueue(encoder.encode('data: [DONE]\n\n'));
       controller.close();
