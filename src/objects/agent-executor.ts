@@ -7,7 +7,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { LiveFrame, TurnEvent } from '../shared/protocol';
-import { findOwnedChat, pageMessages } from '../worker/chats/chat-queries';
+import { findOwnedChat, ownedChatWithLatest, pageMessages } from '../worker/chats/chat-queries';
 import { serializeChat, serializeMessage, serializeSession } from '../worker/chats/serialize';
 import type { ChatJson, MessageJson, SessionJson } from '../worker/chats/serialize';
 import { readConfig } from '../worker/config';
@@ -41,7 +41,7 @@ export const FIRST_PAGE_SIZE = 50;
 /** How soon the alarm retries D1 writes that failed (outbox, orphaned checkpoints). */
 const RECOVERY_RETRY_MS = 5_000;
 /** While a reply streams, an alarm stands by in case the object dies mid-reply. */
-const IN_FLIGHT_WATCH_MS = 60_000;
+const IN_FLIGHT_WATCH_MS = 5 * 60_000;
 
 export interface SendMessageRequest {
   chatId: string;
@@ -209,9 +209,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     return this.#rpc(owner, async () => {
       const { chatId } = request;
       if (this.#turns.has(chatId)) throw new ApiError('busy', 'A reply is still being generated in this chat');
-      if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
-      // Claim the chat before the next await so a parallel send sees it busy.
-      if (this.#turns.has(chatId)) throw new ApiError('busy', 'A reply is still being generated in this chat');
+      // Claim the chat before any await so a parallel send sees it busy.
       const controller = new AbortController();
       let release!: () => void;
       const active: ActiveTurn = { controller, progress: { messageId: '', text: '', toolCalls: [] }, finished: new Promise((r) => (release = r)) };
@@ -478,16 +476,19 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     };
   }
 
-  /** Keeps exactly one alarm at the earliest due moment, or none. */
+  /**
+   * Keeps exactly one alarm, no later than the earliest due moment, or none. An alarm already
+   * set earlier is kept: firing early costs a no-op wake, while moving it on every beat or turn
+   * would cost a storage write on the hot path.
+   */
   async #reschedule(): Promise<void> {
     const now = Date.now();
-    const pendingWrites = this.#ledger.hasPendingWrites(this.#turns.size);
-    const orphanCheckAt = pendingWrites ? now + RECOVERY_RETRY_MS : this.#turns.size > 0 ? now + IN_FLIGHT_WATCH_MS : null;
+    const orphanCheckAt = this.#ledger.hasPendingWrites(this.#turns.size) ? now + RECOVERY_RETRY_MS : this.#turns.size > 0 ? now + IN_FLIGHT_WATCH_MS : null;
     const next = planAlarm({ ...this.#activity(), now, sessionTtlMs: this.#config.sessionTtlMs, orphanCheckAt });
     const current = await this.ctx.storage.getAlarm();
     if (next === null) {
       if (current !== null) await this.ctx.storage.deleteAlarm();
-    } else if (current !== next) {
+    } else if (current === null || next < current) {
       await this.ctx.storage.setAlarm(next);
     }
   }
@@ -498,8 +499,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     const owner = this.#requireOwner();
     const { chatId } = request;
     const startedAt = Date.now();
-    const executor = await this.#cache.acquire();
-    await this.#ledger.load(executor.windows, chatId, this.#config.historyWindow + 1);
+    const executor = await this.#prepareChat(chatId);
     if (request.sessionId) {
       const live = this.#sessions.get(request.sessionId);
       if (live && live.chatId === chatId && startedAt - live.lastBeatAt < this.#config.sessionTtlMs) await this.#beat(live, startedAt);
@@ -570,6 +570,23 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       });
     await this.#reschedule();
     return stream.readable;
+  }
+
+  /**
+   * The warm executor with this chat's window ready. Cold, the executor's build and the chat's
+   * read (ownership and newest messages in one batch) run side by side.
+   */
+  async #prepareChat(chatId: string): Promise<BuiltExecutor> {
+    const owner = this.#requireOwner();
+    const ready = this.#knownChats.has(chatId) && this.#ledger.knows(chatId) && this.#cache.current?.windows.has(chatId);
+    const windowSize = this.#config.historyWindow + 1;
+    const [executor, read] = await Promise.all([this.#cache.acquire(), ready ? null : ownedChatWithLatest(this.#db, owner.userId, chatId, windowSize)]);
+    if (read) {
+      if (!read.chat || read.chat.agentName !== owner.agentName) throw notFound('Chat');
+      this.#knownChats.add(chatId);
+      if (!executor.windows.has(chatId) || !this.#ledger.knows(chatId)) this.#ledger.adopt(executor.windows, chatId, read.messages);
+    }
+    return executor;
   }
 
   #deferWrites(error: unknown): void {

@@ -47,11 +47,9 @@ export class ChatLedger {
     return this.hasPendingWrites(0);
   }
 
-  /** Makes sure the chat's window and next seq are known, reading D1 only when they are not. */
-  async load(windows: HistoryWindow, chatId: string, windowSize: number): Promise<void> {
-    if (windows.has(chatId) && this.#nextSeq.has(chatId)) return;
-    const page = await pageMessages(this.#db, chatId, { limit: windowSize });
-    this.adopt(windows, chatId, page.messages);
+  /** Whether this chat's next seq is known (it has been adopted since the object woke). */
+  knows(chatId: string): boolean {
+    return this.#nextSeq.has(chatId);
   }
 
   /** Takes the newest stored messages of a chat (plus the outbox's) as its window and next seq. */
@@ -98,12 +96,15 @@ export class ChatLedger {
     this.flush().catch(this.#onDeferred);
   }
 
-  /** The reply: replaces its checkpoint in one local transaction, then one D1 batch. */
-  async finish(message: ChatMessage, checkpointId: string): Promise<void> {
+  /**
+   * The reply: durable at once (it replaces its checkpoint in one local transaction); the
+   * returned promise settles when it is in D1 too (one batch), or deferred to the alarm.
+   */
+  finish(message: ChatMessage, checkpointId: string): Promise<void> {
     this.store(message);
     this.#outbox.add({ kind: 'chat-touch', chatId: message.chatId, at: message.createdAt, title: null });
     this.checkpoints.remove(checkpointId);
-    await this.flush().catch(this.#onDeferred);
+    return this.flush().catch(this.#onDeferred);
   }
 
   /** Writes every outbox entry to D1 in one batch; serialised so no entry is sent twice at once. */

@@ -30,7 +30,7 @@ export interface TurnDeps {
   nextSeq(): number;
   /** Makes intermediate messages (tool calls and results) durable and part of the window. */
   store(...messages: ChatMessage[]): void;
-  /** Makes the final assistant message durable and writes everything pending to D1. */
+  /** Makes the final assistant message durable now; settles once everything pending is in D1. */
   finish(message: ChatMessage, checkpointId: string): Promise<void>;
 }
 
@@ -73,27 +73,21 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
       completionTokens: usage.completion || null,
       timings,
     });
-    await deps.finish(message, messageId);
+    const inD1 = deps.finish(message, messageId);
     // A stop is the user's own doing: the partial reply is the answer, not an error.
     if (failure && failure.code !== 'interrupted') stream.emit({ event: 'error', data: { code: failure.code, message: failure.message } });
     stream.emit({ event: 'assistant_message', data: { message: serializeMessage(message) } });
+    // `done` waits for D1, so a client that reloads history on it finds the reply there.
+    await inD1;
     stream.emit({ event: 'done', data: {} });
   };
 
   for (let round = 0; ; round++) {
     const messageId = crypto.randomUUID();
     const seq = deps.nextSeq();
-    const checkpoint = {
-      messageId,
-      chatId: input.chatId,
-      seq,
-      content: '',
-      toolCalls: [] as ToolCallRecord[],
-      model: executor.model,
-      startedAt: Date.now(),
-      updatedAt: Date.now(),
-    };
-    deps.checkpoints.save(checkpoint);
+    // The first checkpoint waits for the first token: a storage write before the model call
+    // would hold its request at the output gate, and an empty reply is not worth recovering.
+    const checkpoint = { messageId, chatId: input.chatId, seq, content: '', toolCalls: [] as ToolCallRecord[], model: executor.model, startedAt: Date.now(), updatedAt: 0 };
     Object.assign(progress, { messageId, text: '', toolCalls: [] });
     let partial = '';
     let reply;

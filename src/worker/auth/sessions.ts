@@ -7,6 +7,15 @@ import { hashToken, newSessionToken } from './tokens';
 /** Sliding refresh is written at most this often per session, to keep auth reads write-free. */
 const REFRESH_EVERY_MS = 60 * 60 * 1000;
 
+/**
+ * Resolved logins are remembered per isolate this long, so a burst of requests (a turn, its
+ * heartbeats, a page of history) costs one D1 read, not one each. The price: a logout reaches
+ * other isolates up to this late; the isolate that served the logout forgets at once.
+ */
+const RESOLVED_CACHE_MS = 10_000;
+const RESOLVED_CACHE_MAX = 10_000;
+const resolved = new Map<string, { userId: string; email: string; expiresAt: number; cachedUntil: number }>();
+
 export interface ResolvedSession {
   userId: string;
   email: string;
@@ -26,13 +35,22 @@ export async function createAuthSession(db: Db, userId: string, ttlMs: number) {
 export async function resolveSessionToken(db: Db, token: string, ttlMs: number): Promise<ResolvedSession | null> {
   const id = await hashToken(token);
   const now = Date.now();
+  const cached = resolved.get(id);
+  if (cached && now < cached.cachedUntil && now < cached.expiresAt) {
+    return { userId: cached.userId, email: cached.email, authSessionId: id, refresh: null };
+  }
   const [row] = await db
-    .select({ userId: users.id, email: users.email, lastSeenAt: authSessions.lastSeenAt })
+    .select({ userId: users.id, email: users.email, lastSeenAt: authSessions.lastSeenAt, expiresAt: authSessions.expiresAt })
     .from(authSessions)
     .innerJoin(users, eq(users.id, authSessions.userId))
     .where(and(eq(authSessions.id, id), gt(authSessions.expiresAt, now)))
     .limit(1);
-  if (!row) return null;
+  if (!row) {
+    resolved.delete(id);
+    return null;
+  }
+  if (resolved.size >= RESOLVED_CACHE_MAX) resolved.delete(resolved.keys().next().value!);
+  resolved.set(id, { userId: row.userId, email: row.email, expiresAt: row.expiresAt, cachedUntil: now + RESOLVED_CACHE_MS });
   const refresh =
     now - row.lastSeenAt > REFRESH_EVERY_MS
       ? db.update(authSessions).set({ lastSeenAt: now, expiresAt: now + ttlMs }).where(eq(authSessions.id, id))
@@ -41,5 +59,6 @@ export async function resolveSessionToken(db: Db, token: string, ttlMs: number):
 }
 
 export async function deleteAuthSession(db: Db, id: string): Promise<void> {
+  resolved.delete(id);
   await db.delete(authSessions).where(eq(authSessions.id, id));
 }

@@ -116,3 +116,16 @@ export async function findByClientMessageId(db: Db, chatId: string, clientMessag
     .limit(1);
   return row ?? null;
 }
+
+/** The caller's chat and its newest messages (ascending) in one round trip; chat null if not theirs. */
+export async function ownedChatWithLatest(db: Db, userId: string, chatId: string, limit: number): Promise<{ chat: Chat | null; messages: ChatMessage[] }> {
+  const [chatRows, newest] = await db.batch([
+    db
+      .select()
+      .from(chats)
+      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+      .limit(1),
+    db.select().from(chatMessages).where(eq(chatMessages.chatId, chatId)).orderBy(desc(chatMessages.seq)).limit(limit),
+  ]);
+  return { chat: chatRows[0] ?? null, messages: newest.reverse() };
+}

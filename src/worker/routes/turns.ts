@@ -24,9 +24,11 @@ export const turnSendBody = z.strictObject({ content, clientMessageId: idSchema.
 export const chatTurnRoutes = new Hono<HonoEnv>()
   .post('/:id/messages', validate('param', idParam), validate('json', turnSendBody), async (c) => {
     const chatId = c.req.valid('param').id;
-    const owner = await chatDirectory.find(createDb(c.env.DB), c.get('auth').userId, chatId);
-    if (!owner) throw notFound('Chat');
-    const stream = await startTurn(c, owner, { chatId, ...c.req.valid('json') });
+    const locate = async () => {
+      const owner = await chatDirectory.find(createDb(c.env.DB), c.get('auth').userId, chatId);
+      return owner && { owner, chatId };
+    };
+    const { stream } = await startTurn(c, locate, c.req.valid('json'));
     if (wantsEventStream(c)) return eventStreamResponse(stream);
     const { toolResults: _results, ...turn } = await collectTurn(stream);
     if (turn.error && turn.message?.status === 'error') throw new ApiError('upstream_error', turn.error.message);
@@ -79,15 +81,16 @@ export const compatChatRoutes = new Hono<HonoEnv>().use(requireAuth).post('/', v
   const body = c.req.valid('json');
   const agentName = (body.agent_name ?? body.agent_id)!;
   if (!isAgentName(agentName)) throw new ApiError('bad_request', `agent_name: unknown agent "${agentName}"`);
-  const { userId } = c.get('auth');
-  const db = createDb(c.env.DB);
-  if (body.session_id) {
-    const known = await chatDirectory.find(db, userId, body.session_id);
-    if (!known || known.agentName !== agentName) throw notFound('Chat');
-  }
-  const owner = { userId, agentName };
-  const chatId = await viaExecutor(executorFor(c.env, owner).resolveChat(owner, body.session_id ?? null));
-  const stream = await startTurn(c, owner, { chatId, content: body.message, clientMessageId: body.client_message_id });
+  const owner = { userId: c.get('auth').userId, agentName };
+  // Runs only once the message is known to be valid, so a bad request never creates a chat.
+  const locate = async () => {
+    if (body.session_id) {
+      const known = await chatDirectory.find(createDb(c.env.DB), owner.userId, body.session_id);
+      if (!known || known.agentName !== agentName) return null;
+    }
+    return { owner, chatId: await viaExecutor(executorFor(c.env, owner).resolveChat(owner, body.session_id ?? null)) };
+  };
+  const { chatId, stream } = await startTurn(c, locate, { content: body.message, clientMessageId: body.client_message_id });
   if (wantsEventStream(c)) return eventStreamResponse(stream);
   const turn = await collectTurn(stream);
   const firstCall = turn.toolCalls[0];

@@ -2,31 +2,38 @@
 import type { Context } from 'hono';
 import type { Owner } from '../../objects/owner';
 import { readConfig } from '../config';
-import { ApiError } from '../errors';
+import { ApiError, notFound } from '../errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
 
 const TURN_RETRY_AFTER_S = 60;
 
 export interface TurnRequest {
-  chatId: string;
   content: string;
   clientMessageId?: string | undefined;
   sessionId?: string | undefined;
 }
 
+/** Where the turn goes: the chat and its executor's owner, or null when the caller has no such chat. */
+export type TurnTarget = { owner: Owner; chatId: string } | null;
+
 export function wantsEventStream(c: Context<HonoEnv>): boolean {
   return (c.req.header('Accept') ?? '').includes('text/event-stream');
 }
 
-/** Checks the message and the user's turn budget, then hands the turn to the executor. */
-export async function startTurn(c: Context<HonoEnv>, owner: Owner, request: TurnRequest): Promise<ReadableStream<Uint8Array>> {
+/**
+ * Checks the message, finds the chat and spends one of the user's turns — the last two at
+ * once, since both are round trips — then hands the turn to the chat's executor.
+ */
+export async function startTurn(c: Context<HonoEnv>, locate: () => Promise<TurnTarget>, request: TurnRequest): Promise<{ chatId: string; stream: ReadableStream<Uint8Array> }> {
   const { maxMessageChars } = readConfig(c.env);
   if (!request.content.trim()) throw new ApiError('bad_request', 'content: must not be empty');
   if (request.content.length > maxMessageChars) throw new ApiError('bad_request', `content: must be at most ${maxMessageChars} characters`);
-  const { success } = await c.env.TURN_RATE_LIMITER.limit({ key: owner.userId });
-  if (!success) throw new ApiError('rate_limited', 'Too many messages; wait a minute and try again', { retryAfterS: TURN_RETRY_AFTER_S });
-  return viaExecutor(executorFor(c.env, owner).sendMessage(owner, request));
+  const [target, budget] = await Promise.all([locate(), c.env.TURN_RATE_LIMITER.limit({ key: c.get('auth').userId })]);
+  if (!target) throw notFound('Chat');
+  if (!budget.success) throw new ApiError('rate_limited', 'Too many messages; wait a minute and try again', { retryAfterS: TURN_RETRY_AFTER_S });
+  const { owner, chatId } = target;
+  return { chatId, stream: await viaExecutor(executorFor(c.env, owner).sendMessage(owner, { chatId, ...request })) };
 }
 
 export function eventStreamResponse(stream: ReadableStream<Uint8Array>): Response {
