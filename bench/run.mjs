@@ -119,6 +119,10 @@ try {
     await waitUntilUp(server, '/api/health', { timeoutMs: 90_000 });
     return server;
   };
+  progress('starting the app and the floor with wrangler dev…');
+  let app = await startApp();
+  // One at a time: two wrangler dev processes starting together can race for the same
+  // local socket ("Address already in use").
   const floorServer = startWrangler({
     name: 'floor (wrangler dev)',
     config: join(ROOT, 'bench', 'floor', 'wrangler.toml'),
@@ -127,8 +131,6 @@ try {
     vars: { MOCK_URL: mock.url },
   });
   cleanups.push(() => floorServer.stop());
-  progress('starting the app and the floor with wrangler dev…');
-  let app = await startApp();
   await waitUntilUp(floorServer, '/', { timeoutMs: 90_000, init: { method: 'POST', body: '{"content":"up?"}' } });
   progress(`app on ${app.baseUrl}, floor on ${floorServer.baseUrl}, mock model on ${mock.url}`);
   let api = new Api(app.baseUrl);

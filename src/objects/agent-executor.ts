@@ -417,7 +417,9 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   }
 
   async #openResult(executor: BuiltExecutor, chat: Chat, live: LiveSession, created: boolean): Promise<OpenSessionResult> {
-    const page = await pageMessages(this.#db, chat.id, { limit: FIRST_PAGE_SIZE });
+    const stored = await pageMessages(this.#db, chat.id, { limit: FIRST_PAGE_SIZE });
+    // Messages still in the outbox are acknowledged, so they belong in the page too.
+    const page = { messages: this.#ledger.withPending(chat.id, stored.messages).slice(-FIRST_PAGE_SIZE), hasMore: stored.hasMore };
     // The first page is the newest messages: it seeds the chat's history window for free.
     if (!executor.windows.has(chat.id) && (this.#config.historyWindow < FIRST_PAGE_SIZE || !page.hasMore)) {
       this.#ledger.adopt(executor.windows, chat.id, page.messages);
@@ -551,6 +553,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
           invalidatePrompt: () => executor.invalidatePrompt(),
         },
         nextSeq: () => this.#ledger.takeSeq(chatId),
+        modelStarted: () => this.#ledger.flushSoon(),
         store: (...messages) => this.#ledger.store(...messages),
         finish: (message, checkpointId) => this.#ledger.finish(message, checkpointId),
       },

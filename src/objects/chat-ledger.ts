@@ -17,6 +17,9 @@ import { SerialQueue } from './serial-queue';
 import { CheckpointStore } from './turn/checkpoints';
 import type { Checkpoint } from './turn/checkpoints';
 
+/** The longest a user's message waits in the outbox when the model is slow to start answering. */
+const USER_FLUSH_DELAY_MS = 250;
+
 export class ChatLedger {
   readonly checkpoints: CheckpointStore;
   readonly #outbox: Outbox;
@@ -25,6 +28,7 @@ export class ChatLedger {
   readonly #onDeferred: (error: unknown) => void;
   readonly #nextSeq = new Map<string, number>();
   readonly #flushQueue = new SerialQueue();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param windows the warm executor's history windows, when there is one
@@ -52,10 +56,15 @@ export class ChatLedger {
     return this.#nextSeq.has(chatId);
   }
 
+  /** Messages read from D1 merged with those of the chat still in the outbox, ascending. */
+  withPending(chatId: string, fromD1: ChatMessage[]): ChatMessage[] {
+    const byId = new Map([...fromD1, ...this.#pendingMessages(chatId)].map((m) => [m.id, m]));
+    return [...byId.values()].sort((a, b) => a.seq - b.seq);
+  }
+
   /** Takes the newest stored messages of a chat (plus the outbox's) as its window and next seq. */
   adopt(windows: HistoryWindow, chatId: string, newest: ChatMessage[]): void {
-    const byId = new Map([...newest, ...this.#pendingMessages(chatId)].map((m) => [m.id, m]));
-    const messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
+    const messages = this.withPending(chatId, newest);
     windows.load(chatId, messages.map(toWindowMessage));
     const reserved = this.checkpoints.list().filter((c) => c.chatId === chatId);
     const lastSeq = Math.max(0, ...messages.map((m) => m.seq), ...reserved.map((c) => c.seq));
@@ -89,10 +98,21 @@ export class ChatLedger {
     this.#windows()?.append(messages[0]!.chatId, ...messages.map(toWindowMessage));
   }
 
-  /** The user's message: durable at once, in D1 shortly after, off the path to the first token. */
+  /**
+   * The user's message: durable at once (local storage), in D1 soon after — once the model has
+   * started answering, or after USER_FLUSH_DELAY_MS — so no D1 write competes with the
+   * request on its way to the model.
+   */
   acceptUserMessage(message: ChatMessage): void {
     this.store(message);
     this.#outbox.add({ kind: 'chat-touch', chatId: message.chatId, at: message.createdAt, title: message.seq === 1 ? titleFrom(message.content) : null });
+    this.#flushTimer ??= setTimeout(() => this.flushSoon(), USER_FLUSH_DELAY_MS);
+  }
+
+  /** Starts writing the outbox to D1 without waiting for it. */
+  flushSoon(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     this.flush().catch(this.#onDeferred);
   }
 

@@ -28,6 +28,8 @@ export interface TurnDeps {
   checkpoints: CheckpointStore;
   toolContext: ToolContext;
   nextSeq(): number;
+  /** The model started answering: a good moment to write the user's message to D1. */
+  modelStarted(): void;
   /** Makes intermediate messages (tool calls and results) durable and part of the window. */
   store(...messages: ChatMessage[]): void;
   /** Makes the final assistant message durable now; settles once everything pending is in D1. */
@@ -99,7 +101,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
         messages: conversation,
         tools: executor.tools.definitions,
         signal,
-        onFirstChunk: () => undefined,
+        onFirstChunk: () => deps.modelStarted(),
         onDelta: (text) => {
           clock.ttftMs ??= Date.now() - input.startedAt;
           partial += text;
