@@ -65,6 +65,7 @@ try {
   cleanups.push(() => mock.close());
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+  // The tab reads the heartbeat interval from /api/health, so this var sets it for both sides.
   const wrangler = startWrangler({ port, persistTo: state.dir, vars: { OPENAI_BASE_URL: mock.url, HEARTBEAT_INTERVAL_S: String(HEARTBEAT_INTERVAL_S) } });
   cleanups.push(() => wrangler.stop());
   log(`wrangler dev on ${baseUrl}, mock model on ${mock.url}`);
@@ -79,14 +80,6 @@ try {
   cleanups.push(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: baseUrl });
   context.setDefaultTimeout(15_000);
-  // The server's interval is a wrangler var; the tab takes the same value for this run.
-  await context.addInitScript((s) => {
-    try {
-      localStorage.setItem('clarity:heartbeat-interval-s', String(s));
-    } catch {
-      // about:blank has no storage
-    }
-  }, HEARTBEAT_INTERVAL_S);
   const pageErrors = [];
   const watch = (p) => {
     p.on('pageerror', (error) => pageErrors.push(error.message));
@@ -116,6 +109,22 @@ try {
     await composer(p).fill(text);
     await composer(p).press('Enter');
   }
+  /** The chat's live socket is connected and has its snapshot. */
+  const waitLive = (p = page) => p.locator('section[aria-label="Conversation"][data-live="true"]').waitFor({ timeout: 15_000 });
+  const streamingText = async (p = page) => {
+    const live = log_(p).locator('[aria-live="polite"]');
+    if ((await live.count()) === 0) return null;
+    return live
+      .first()
+      .textContent({ timeout: 1_000 })
+      .catch(() => null);
+  };
+  /** "token1 token2 … tokenN" with nothing lost, doubled or reordered: N, else -1. */
+  const tokenRun = (text) => {
+    const numbers = (text ?? '').match(/token(\d+)/g)?.map((t) => Number(t.slice(5))) ?? [];
+    return numbers.every((n, i) => n === i + 1) ? numbers.length : -1;
+  };
+  const sessionIds = async () => (await apiFromPage('/api/sessions?agent=assistant')).sessions.map((s) => s.id);
 
   let chatId = null;
   let firstSessionIds = [];
@@ -168,6 +177,102 @@ try {
     const { sessions } = await apiFromPage('/api/sessions?agent=assistant');
     assert.ok(sessions.length >= 2, 'each tab holds its own session');
     await second.close({ runBeforeUnload: true });
+  });
+
+  let tabB = null;
+  let tabBSession = null;
+  // From here on, tab A's heartbeats should ride on its socket's pings, not on HTTP.
+  const wire = { heartbeats: 0, pings: 0, pongs: 0, since: 0 };
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && /\/api\/sessions\/[^/]+\/heartbeat$/.test(request.url())) wire.heartbeats++;
+  });
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (frame) => frame.payload === 'ping' && wire.pings++);
+    ws.on('framereceived', (frame) => frame.payload === 'pong' && wire.pongs++);
+  });
+  wire.since = Date.now();
+  await step('a message sent in one tab streams live in another, without a reload', async () => {
+    const before = await sessionIds();
+    tabB = await context.newPage();
+    await tabB.goto(`/assistant/c/${chatId}`);
+    await userMessages(tabB).filter({ hasText: 'Hello there' }).waitFor();
+    await Promise.all([waitLive(), waitLive(tabB)]);
+    tabBSession = (await sessionIds()).find((id) => !before.includes(id)) ?? null;
+    assert.ok(tabBSession, 'tab B holds a session of its own');
+    await tabB.evaluate(() => (window.__sameDocument = true));
+    const repliesBefore = await replies(tabB).count();
+
+    await send('Count to twelve [[tokens:12]] [[delay:200]]');
+    // B shows the reply streaming while A is still receiving it.
+    const seenInB = await until(
+      async () => {
+        const text = await streamingText(tabB);
+        return text && /token\d/.test(text) ? text : null;
+      },
+      { message: 'deltas in tab B' },
+    );
+    assert.ok(tokenRun(seenInB) > 0 && tokenRun(seenInB) < 12, `a partial, ordered reply in B (saw "${seenInB}")`);
+    assert.equal(await log_().locator('[aria-busy="true"]').count(), 1, "A's reply was still streaming");
+    await tabB.getByRole('status', { name: 'Assistant is typing' }).waitFor();
+    await tabB.screenshot({ path: join(ARTIFACTS, 'desktop-second-tab-live.png') });
+
+    await waitIdle(tabB);
+    await userMessages(tabB).filter({ hasText: 'Count to twelve' }).waitFor();
+    assert.equal(await userMessages(tabB).filter({ hasText: 'Count to twelve' }).count(), 1);
+    assert.equal(await replies(tabB).count(), repliesBefore + 1);
+    assert.equal(tokenRun(await replies(tabB).last().textContent()), 12, 'the final text in B, once');
+    await waitIdle();
+    assert.equal(tokenRun(await replies().last().textContent()), 12, 'the final text in A, once');
+    assert.equal(await tabB.evaluate(() => window.__sameDocument), true, 'B never reloaded');
+  });
+
+  await step('closing a tab ends its session', async () => {
+    assert.ok(tabB && tabBSession);
+    assert.ok((await sessionIds()).includes(tabBSession));
+    await tabB.close({ runBeforeUnload: true });
+    tabB = null;
+    await until(async () => !(await sessionIds()).includes(tabBSession), { timeoutMs: 10_000, message: "tab B's session to end" });
+    assert.ok((await sessionIds()).length >= 1, "tab A's session stays");
+  });
+
+  await step('a refresh mid-reply shows the reply continue where it is', async () => {
+    const repliesBefore = await replies().count();
+    await send('Tell me a slow story [[slow]]');
+    await until(async () => tokenRun(await streamingText()) >= 3, { message: 'a few slow tokens before the refresh' });
+    await page.reload();
+    await page.waitForURL(`**/assistant/c/${chatId}`);
+    // The partial reply comes back from the snapshot, then grows token by token, with nothing lost or doubled.
+    const resumedAt = await until(
+      async () => {
+        const n = tokenRun(await streamingText());
+        return n > 0 ? n : null;
+      },
+      { message: 'the partial reply after the refresh' },
+    );
+    assert.ok(resumedAt < 60, `resumed mid-reply (at token ${resumedAt})`);
+    const later = await until(
+      async () => {
+        const text = await streamingText();
+        const n = tokenRun(text);
+        if (text !== null && n === -1) return { broken: text };
+        return n > resumedAt ? { n } : null;
+      },
+      { message: 'more tokens after the refresh' },
+    );
+    assert.equal(later.broken, undefined, `an unbroken run of tokens while streaming (saw "${later.broken}")`);
+    await waitIdle();
+    assert.equal(await replies().count(), repliesBefore + 1, 'one reply, not a second copy');
+    assert.equal(tokenRun(await replies().last().textContent()), 60, 'the whole reply, each token once');
+    await userMessages().filter({ hasText: 'Tell me a slow story' }).waitFor();
+    assert.equal(await userMessages().filter({ hasText: 'Tell me a slow story' }).count(), 1);
+  });
+
+  await step('an open tab pings its socket instead of sending HTTP heartbeats', async () => {
+    const elapsedS = (Date.now() - wire.since) / 1000;
+    assert.ok(elapsedS > 2 * HEARTBEAT_INTERVAL_S, `observed long enough (${elapsedS.toFixed(1)} s)`);
+    assert.ok(wire.pings >= 1 && wire.pongs >= 1, `pings answered (${wire.pings} sent, ${wire.pongs} pongs)`);
+    assert.equal(wire.heartbeats, 0, 'no HTTP heartbeat while the socket was healthy');
+    log(`  ${elapsedS.toFixed(1)} s on the socket: ${wire.pings} pings, ${wire.pongs} pongs, ${wire.heartbeats} HTTP heartbeats`);
   });
 
   await step('Stop ends a long reply and keeps what was written', async () => {
@@ -288,6 +393,39 @@ try {
       },
       { timeoutMs: HEARTBEAT_INTERVAL_S * 3000, message: 'a new session after the next heartbeat' },
     );
+  });
+
+  await step('without its socket a tab beats over HTTP, and a heartbeat answered 410 re-opens its session', async () => {
+    const tab = await context.newPage();
+    let refused = 0;
+    await tab.routeWebSocket(/\/api\/chats\/[^/]+\/live/, (ws) => {
+      refused++;
+      ws.close({ code: 1011, reason: 'e2e: no live channel' });
+    });
+    const beats = [];
+    tab.on('response', (response) => {
+      if (/\/api\/sessions\/[^/]+\/heartbeat$/.test(response.url())) beats.push(response.status());
+    });
+    try {
+      const before = await sessionIds();
+      await tab.goto(`/assistant/c/${chatId}`);
+      await userMessages(tab).first().waitFor();
+      const mine = await until(async () => (await sessionIds()).find((id) => !before.includes(id)), { message: "the new tab's session" });
+      await until(() => beats.includes(204), { timeoutMs: HEARTBEAT_INTERVAL_S * 3000, message: 'an HTTP heartbeat' });
+      assert.ok(refused >= 1, 'the tab tried its socket');
+      assert.equal(await tab.locator('section[aria-label="Conversation"][data-live="true"]').count(), 0);
+      await page.evaluate((id) => fetch(`/api/sessions/${id}/end`, { method: 'POST', credentials: 'same-origin' }), mine);
+      await until(() => beats.includes(410), { timeoutMs: HEARTBEAT_INTERVAL_S * 3000, message: 'a heartbeat answered 410' });
+      await until(
+        async () => {
+          const now = await sessionIds();
+          return !now.includes(mine) && now.some((id) => !before.includes(id));
+        },
+        { timeoutMs: HEARTBEAT_INTERVAL_S * 3000, message: 'a re-opened session' },
+      );
+    } finally {
+      await tab.close({ runBeforeUnload: true });
+    }
   });
 
   await step('a draft survives a refresh', async () => {

@@ -553,7 +553,6 @@ export class AgentExecutor extends DurableObject<AppEnv> {
           invalidatePrompt: () => executor.invalidatePrompt(),
         },
         nextSeq: () => this.#ledger.takeSeq(chatId),
-        modelStarted: () => this.#ledger.flushSoon(),
         store: (...messages) => this.#ledger.store(...messages),
         finish: (message, checkpointId) => this.#ledger.finish(message, checkpointId),
       },

@@ -99,21 +99,14 @@ export class ChatLedger {
   }
 
   /**
-   * The user's message: durable at once (local storage), in D1 soon after — once the model has
-   * started answering, or after USER_FLUSH_DELAY_MS — so no D1 write competes with the
-   * request on its way to the model.
+   * The user's message: durable at once (local storage), and in D1 with the reply's batch, or
+   * after USER_FLUSH_DELAY_MS if the reply takes longer — so no D1 write competes with the
+   * request on its way to the model, and a quick turn costs one D1 batch.
    */
   acceptUserMessage(message: ChatMessage): void {
     this.store(message);
     this.#outbox.add({ kind: 'chat-touch', chatId: message.chatId, at: message.createdAt, title: message.seq === 1 ? titleFrom(message.content) : null });
-    this.#flushTimer ??= setTimeout(() => this.flushSoon(), USER_FLUSH_DELAY_MS);
-  }
-
-  /** Starts writing the outbox to D1 without waiting for it. */
-  flushSoon(): void {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    this.flush().catch(this.#onDeferred);
+    this.#flushTimer ??= setTimeout(() => void this.flush().catch(this.#onDeferred), USER_FLUSH_DELAY_MS);
   }
 
   /**
@@ -129,6 +122,8 @@ export class ChatLedger {
 
   /** Writes every outbox entry to D1 in one batch; serialised so no entry is sent twice at once. */
   flush(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     return this.#flushQueue.run(async () => {
       const { ids, entries } = this.#outbox.pending();
       if (ids.length === 0) return;

@@ -14,7 +14,6 @@ export interface ModelRequest {
   tools: ChatCompletionFunctionTool[];
   signal: AbortSignal;
   onDelta(text: string): void;
-  onFirstChunk(): void;
 }
 
 export interface ModelReply {
@@ -42,15 +41,10 @@ export async function streamModelReply(request: ModelRequest): Promise<ModelRepl
   );
   let content = '';
   let finished = false;
-  let first = true;
   let usage: { prompt_tokens: number; completion_tokens: number } | null = null;
   const calls: { id: string; name: string; arguments: string }[] = [];
 
   for await (const chunk of stream) {
-    if (first) {
-      first = false;
-      request.onFirstChunk();
-    }
     if (chunk.usage) usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) continue;

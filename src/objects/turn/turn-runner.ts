@@ -28,8 +28,6 @@ export interface TurnDeps {
   checkpoints: CheckpointStore;
   toolContext: ToolContext;
   nextSeq(): number;
-  /** The model started answering: a good moment to write the user's message to D1. */
-  modelStarted(): void;
   /** Makes intermediate messages (tool calls and results) durable and part of the window. */
   store(...messages: ChatMessage[]): void;
   /** Makes the final assistant message durable now; settles once everything pending is in D1. */
@@ -101,7 +99,6 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
         messages: conversation,
         tools: executor.tools.definitions,
         signal,
-        onFirstChunk: () => deps.modelStarted(),
         onDelta: (text) => {
           clock.ttftMs ??= Date.now() - input.startedAt;
           partial += text;

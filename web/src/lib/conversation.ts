@@ -57,6 +57,28 @@ export function firstSeq(conversation: Conversation): number | null {
   return conversation.messages[0]?.seq ?? null;
 }
 
+/**
+ * The highest seq up to which this tab holds every message, counting from its oldest one.
+ * Seqs of a chat are contiguous, so a hole means a message this tab never saw (a tool round
+ * has no event of its own; a socket was down).
+ */
+export function contiguousEnd(messages: readonly MessageDto[]): number {
+  const first = messages[0];
+  if (!first) return 0;
+  let end = first.seq;
+  for (const m of messages) {
+    if (m.seq > end + 1) break;
+    end = Math.max(end, m.seq);
+  }
+  return end;
+}
+
+/** Where `GET /messages?after=` should start so the tab holds everything through `throughSeq`, or null when it does. */
+export function catchUpAfter(conversation: Conversation, throughSeq: number): number | null {
+  const end = contiguousEnd(conversation.messages);
+  return end < throughSeq ? end : null;
+}
+
 export function addPending(c: Conversation, message: Omit<PendingMessage, 'state' | 'error'>): Conversation {
   const pending = c.pending.filter((p) => p.clientMessageId !== message.clientMessageId);
   const replyErrors = { ...c.replyErrors };
@@ -133,6 +155,8 @@ export function chatItems(c: Conversation): ChatItem[] {
   const results: Record<string, string> = { ...(c.streaming?.toolResults ?? {}) };
   for (const m of c.messages) if (m.role === 'tool' && m.toolCallId) results[m.toolCallId] = m.content;
   const chip = (t: ToolCallDto): ToolChip => ({ id: t.id, name: t.name, arguments: t.arguments, result: results[t.id] ?? null });
+  // A caught-up tool round and the live reply can both hold a call: the stored one shows it.
+  const storedCalls = new Set(c.messages.flatMap((m) => (m.toolCalls ?? []).map((t) => t.id)));
 
   const items: ChatItem[] = [];
   for (const m of c.messages) {
@@ -144,7 +168,12 @@ export function chatItems(c: Conversation): ChatItem[] {
   }
   for (const p of c.pending) items.push({ kind: 'pending', key: `pending:${p.clientMessageId}`, pending: p });
   if (c.streaming)
-    items.push({ kind: 'streaming', key: `streaming:${c.streaming.clientMessageId}`, text: c.streaming.text, tools: c.streaming.toolCalls.map(chip) });
+    items.push({
+      kind: 'streaming',
+      key: `streaming:${c.streaming.clientMessageId}`,
+      text: c.streaming.text,
+      tools: c.streaming.toolCalls.filter((t) => !storedCalls.has(t.id)).map(chip),
+    });
   return items;
 }
 

@@ -10,8 +10,10 @@ export interface AgentInfo {
   tools: string[];
 }
 
-const HEARTBEAT_OVERRIDE_KEY = 'clarity:heartbeat-interval-s';
+/** Until /api/health answers: the server's default HEARTBEAT_INTERVAL_S. */
 const DEFAULT_HEARTBEAT_INTERVAL_S = 60;
+/** Live-channel pings keep the socket (and the session) alive; proxies commonly drop links idle for a minute. */
+const MAX_PING_INTERVAL_S = 25;
 
 class AppInfo {
   agents = $state<AgentInfo[]>([]);
@@ -24,14 +26,16 @@ class AppInfo {
       const health = await call(api.health.$get());
       this.demoMode = health.demoMode;
       this.version = health.version;
-      // Deployments may advertise their interval; a tab may override it (used by the e2e suite).
-      const advertised = (health as { heartbeatIntervalS?: unknown }).heartbeatIntervalS;
-      if (typeof advertised === 'number' && advertised > 0) this.heartbeatIntervalS = advertised;
+      // The server's HEARTBEAT_INTERVAL_S, so a deployment (or the e2e suite) sets one number.
+      if (health.heartbeatIntervalS > 0) this.heartbeatIntervalS = health.heartbeatIntervalS;
     } catch {
       // The badge is informational; the app works without it.
     }
-    const override = Number(localStorage.getItem(HEARTBEAT_OVERRIDE_KEY));
-    if (Number.isFinite(override) && override > 0) this.heartbeatIntervalS = override;
+  }
+
+  /** Live-socket pings: every ~25 s, or as often as HTTP heartbeats where the server wants them more often. */
+  get pingIntervalMs(): number {
+    return Math.min(MAX_PING_INTERVAL_S, this.heartbeatIntervalS) * 1000;
   }
 
   async loadAgents(): Promise<void> {

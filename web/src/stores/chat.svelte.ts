@@ -1,13 +1,30 @@
 /**
- * The open chat: its history (paged upward), the composer's draft, and turns streamed over SSE.
- * The rules for applying events live in lib/conversation.ts; this class does the I/O.
+ * The open chat: its history (paged upward), the composer's draft, turns streamed over SSE, and
+ * the chat's live socket, which brings every other tab's turns (and this tab's own after a
+ * reload) as they stream. The rules for applying events and frames live in lib/conversation.ts
+ * and lib/live-frames.ts; this class does the I/O.
  */
-import type { MessageDto, TurnResult } from '../../../src/shared/protocol';
+import type { LiveFrame, MessageDto, TurnResult } from '../../../src/shared/protocol';
 import { api, ApiError, call, errorFromResponse, messageOf, networkError } from '../lib/api';
-import { addPending, applyTurnEvent, chatItems, discardPending, emptyConversation, failPending, firstSeq, lastSeq, mergeMessages } from '../lib/conversation';
+import {
+  addPending,
+  applyTurnEvent,
+  catchUpAfter,
+  chatItems,
+  discardPending,
+  emptyConversation,
+  failPending,
+  firstSeq,
+  lastSeq,
+  mergeMessages,
+} from '../lib/conversation';
 import type { Conversation, TurnError } from '../lib/conversation';
 import { DraftStore } from '../lib/drafts';
+import { applyLiveFrame } from '../lib/live-frames';
+import type { SocketTurn } from '../lib/live-frames';
+import { LiveSocket } from '../lib/live-socket';
 import { readTurnEvents } from '../lib/sse';
+import { appInfo } from './app-info.svelte';
 import { auth } from './auth.svelte';
 import { chatList } from './chat-list.svelte';
 import { sessions } from './session.svelte';
@@ -16,6 +33,12 @@ type OpenResult = Awaited<ReturnType<typeof sessions.open>>;
 export type ChatInfo = OpenResult['chat'];
 
 const PAGE_SIZE = 50;
+/** The largest page `GET /messages` serves. */
+const CATCH_UP_PAGE_SIZE = 200;
+/** Bounds one catch-up: a tab that fell further behind than this reloads the chat instead. */
+const CATCH_UP_MAX_PAGES = 10;
+/** A message the server has acknowledged may still be in the executor's outbox, not yet in D1: ask again after these waits. */
+const CATCH_UP_RETRY_MS = [300, 1_000, 3_000];
 
 function storage(): Storage | null {
   try {
@@ -34,24 +57,38 @@ class ChatStore {
   loadingOlder = $state(false);
   loadError = $state<string | null>(null);
   draft = $state('');
-  /** The clientMessageId whose reply is streaming, if any. */
+  /** The clientMessageId whose reply this tab streams over SSE, if any. */
   activeTurn = $state<string | null>(null);
   stopping = $state(false);
+  /** The live socket is connected and answering: other tabs' turns show as they stream. */
+  live = $state(false);
 
   items = $derived(chatItems(this.conversation));
   /** A send is waiting for the user to sign in again, in place. */
   awaitingRelogin = $derived(this.conversation.pending.some((p) => p.state === 'unauthorized'));
-  streaming = $derived(this.activeTurn !== null);
+  /** A reply is streaming: this tab's own, or another tab's seen over the live socket (the server takes one turn at a time). */
+  streaming = $derived(this.activeTurn !== null || this.conversation.streaming !== null);
 
   #drafts = new DraftStore(storage());
   #abort: AbortController | null = null;
   #loadToken = 0;
+  #socket: LiveSocket | null = null;
+  #socketKey: string | null = null;
+  #socketTurn: SocketTurn = null;
 
   constructor() {
     sessions.onReopened((result) => {
-      if (result.chat.id === this.chat?.id) this.#absorb(result.messages);
+      if (result.chat.id !== this.chat?.id) return;
+      this.#absorb(result.messages);
+      this.#follow();
     });
     auth.onSignedIn(() => this.#resumeAfterLogin());
+    // A closing tab says so on its socket (1000), which ends its session at once.
+    addEventListener('pagehide', () => this.#unfollow());
+    // Back online: reconnect now rather than at the end of a backoff wait of up to 30 s.
+    addEventListener('online', () => {
+      if (this.#socket && !this.#socket.healthy) this.#socket.reconnect();
+    });
   }
 
   /** Show a chat: opens this tab's session on it (or on the agent's latest chat when chatId is null). */
@@ -61,6 +98,8 @@ class ChatStore {
     this.#abort?.abort();
     this.#abort = null;
     this.activeTurn = null;
+    // Leaving the chat (or the agent) ends this tab's session on it: say so before opening the next.
+    if (this.chat?.id !== chatId || this.agent !== agent) this.#unfollow();
     this.agent = agent;
     this.loading = true;
     this.loadError = null;
@@ -76,6 +115,7 @@ class ChatStore {
       this.conversation = { ...emptyConversation(), messages: mergeMessages([], result.messages) };
       this.hasMore = result.hasMore;
       this.draft = auth.user ? this.#drafts.get(auth.user.id, result.chat.id) : '';
+      this.#follow();
       return result.chat;
     } catch (error) {
       if (token === this.#loadToken) this.loadError = messageOf(error);
@@ -88,6 +128,7 @@ class ChatStore {
   /** Leave the chat view (logout, another screen): stop reading any stream; the server finishes it. */
   close() {
     this.#loadToken++;
+    this.#unfollow();
     this.#abort?.abort();
     this.#abort = null;
     this.activeTurn = null;
@@ -123,11 +164,87 @@ class ChatStore {
     const chat = this.chat;
     if (!chat) return;
     try {
-      const page = await call(api.chats[':id'].messages.$get({ param: { id: chat.id }, query: { after: String(after), limit: '200' } }));
-      if (this.chat?.id === chat.id) this.#absorb(page.messages);
+      for (let page = 0; page < CATCH_UP_MAX_PAGES; page++) {
+        const result = await call(
+          api.chats[':id'].messages.$get({ param: { id: chat.id }, query: { after: String(after), limit: String(CATCH_UP_PAGE_SIZE) } }),
+        );
+        if (this.chat?.id !== chat.id) return;
+        this.#absorb(result.messages);
+        const last = result.messages.at(-1);
+        if (!result.hasMore || !last) return;
+        after = last.seq;
+      }
     } catch {
       // A later turn or reload catches up instead.
     }
+  }
+
+  /** Hold every message through `throughSeq`; a just-acknowledged one may take a moment to reach D1. */
+  async #catchUpThrough(chatId: string, throughSeq: number): Promise<void> {
+    for (const wait of [0, ...CATCH_UP_RETRY_MS]) {
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (this.chat?.id !== chatId) return;
+      const after = catchUpAfter(this.conversation, throughSeq);
+      if (after === null) return;
+      await this.catchUp(after);
+    }
+  }
+
+  // ── live channel ─────────────────────────────────────────────────────────────
+
+  /** Keep one socket on the open chat, with this tab's current session on it. */
+  #follow() {
+    const chat = this.chat;
+    const session = sessions.current;
+    if (!chat || !session || session.chatId !== chat.id) return;
+    const key = `${chat.id}:${session.id}`;
+    if (this.#socket && this.#socketKey === key) return;
+    this.#unfollow();
+    const chatId = chat.id;
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.#socketKey = key;
+    this.#socket = new LiveSocket({
+      url: `${scheme}//${location.host}/api/chats/${encodeURIComponent(chatId)}/live?sessionId=${encodeURIComponent(session.id)}`,
+      pingIntervalMs: appInfo.pingIntervalMs,
+      onFrame: (frame) => this.#onFrame(chatId, frame),
+      onHealth: (healthy) => {
+        this.live = healthy;
+        sessions.setLiveHealthy(healthy);
+        if (!healthy) this.#lostLive();
+      },
+      onSessionEnded: () => {
+        if (sessions.current?.id === session.id) void sessions.reopen();
+      },
+      onConnectFailed: () => void sessions.verify(),
+    });
+  }
+
+  /** Close the socket on purpose: 1000 tells the server this tab left the chat. */
+  #unfollow() {
+    const socket = this.#socket;
+    this.#socket = null;
+    this.#socketKey = null;
+    socket?.close();
+    if (socket) this.#lostLive();
+    this.live = false;
+    sessions.setLiveHealthy(false);
+  }
+
+  /** Without a socket another tab's reply can no longer be followed: the snapshot on reconnect resumes it. */
+  #lostLive() {
+    this.#socketTurn = null;
+    if (this.conversation.streaming && this.conversation.streaming.clientMessageId !== this.activeTurn) {
+      this.conversation = { ...this.conversation, streaming: null };
+    }
+  }
+
+  #onFrame(chatId: string, frame: LiveFrame) {
+    if (this.chat?.id !== chatId) return;
+    const step = applyLiveFrame({ conversation: this.conversation, socketTurn: this.#socketTurn }, frame, this.activeTurn);
+    this.conversation = step.conversation;
+    this.#socketTurn = step.socketTurn;
+    if (step.catchUpThrough !== null) void this.#catchUpThrough(chatId, step.catchUpThrough);
+    if (step.remoteTurnEnded) void this.#refreshChat(chatId);
   }
 
   #absorb(messages: MessageDto[]) {
@@ -185,6 +302,7 @@ class ChatStore {
     try {
       const result = await sessions.open(this.agent, chatId);
       this.#absorb(result.messages);
+      this.#follow();
     } catch {
       return;
     }
@@ -220,6 +338,7 @@ class ChatStore {
         if (error.status === 410 && attempt === 0 && this.agent) {
           // Our session lapsed (a sleeping laptop): open a new one and send again.
           await sessions.open(this.agent, chatId);
+          this.#follow();
           return await this.#turn(chatId, clientMessageId, content, attempt + 1);
         }
         if (error.status === 401) {
@@ -253,6 +372,8 @@ class ChatStore {
       }
     } catch (error) {
       if (controller.signal.aborted) return;
+      // The reply goes on on the server; a healthy socket shows the rest of it (see finally).
+      if (acknowledged && this.#socket?.healthy) return;
       if (this.chat?.id === chatId)
         this.conversation = failPending(
           this.conversation,
@@ -265,8 +386,10 @@ class ChatStore {
         if (this.activeTurn === clientMessageId) this.activeTurn = null;
         if (this.chat?.id === chatId) {
           if (this.conversation.streaming?.clientMessageId === clientMessageId) {
-            // The stream ended without `done` (dropped connection): whatever was stored is the truth.
+            // The stream ended without `done` (dropped connection): whatever was stored is the truth,
+            // and a fresh socket snapshot picks up the reply if it is still being written.
             this.conversation = { ...this.conversation, streaming: null };
+            if (acknowledged) this.#socket?.reconnect();
             await this.catchUp(fromSeq);
           }
           void this.#refreshChat(chatId);

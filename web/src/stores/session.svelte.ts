@@ -1,8 +1,9 @@
 /**
  * SPEC §3 from the browser: this tab's one session. Opens go through a single flight (no
  * duplicate sessions from double clicks or a 410 recovery racing a navigation), heartbeats run
- * while the tab is open, a 410 re-opens, and the session ends with sendBeacon on pagehide, on
- * logout and on an agent switch.
+ * while the tab is open — over HTTP only while the chat's live socket is not healthy, since its
+ * pings count as heartbeats — a 410 re-opens, and the session ends with sendBeacon on pagehide,
+ * on logout and on an agent switch.
  */
 import { api, ApiError, call, clientInstanceId } from '../lib/api';
 import { SingleFlight } from '../lib/single-flight';
@@ -10,6 +11,9 @@ import { appInfo } from './app-info.svelte';
 
 type OpenResult = Awaited<ReturnType<typeof openRequest>>;
 export type SessionInfo = OpenResult['session'];
+
+/** A refused socket upgrade triggers a heartbeat to learn why; not more often than this. */
+const VERIFY_MIN_GAP_MS = 3_000;
 
 function openRequest(agent: string, chatId: string | null, instanceId: string) {
   return call(api.sessions.$post({ json: { agent, clientInstanceId: instanceId, ...(chatId ? { chatId } : {}) } }));
@@ -19,19 +23,21 @@ class SessionStore {
   current = $state<SessionInfo | null>(null);
   readonly clientInstanceId = clientInstanceId();
   #flight = new SingleFlight<OpenResult>();
-  #timer: ReturnType<typeof setInterval> | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
   #reopened = new Set<(result: OpenResult) => void>();
   #lastBeatAt = 0;
+  #liveHealthy = false;
 
   constructor() {
     addEventListener('pagehide', () => this.#endWithBeacon());
     addEventListener('pageshow', (event) => {
       // Back from the bfcache: the beacon ended our session, so open it again.
-      if (event.persisted && this.current) void this.#reopen();
+      if (event.persisted && this.current) void this.reopen();
     });
     document.addEventListener('visibilitychange', () => {
       // Background tabs have their timers throttled; beat as soon as we are visible again.
-      if (document.visibilityState === 'visible' && this.current && Date.now() - this.#lastBeatAt > this.#intervalMs / 2) void this.beat();
+      if (document.visibilityState === 'visible' && this.current && !this.#liveHealthy && Date.now() - this.#lastBeatAt > this.#intervalMs / 2)
+        void this.beat();
     });
   }
 
@@ -68,7 +74,7 @@ class SessionStore {
     try {
       await call(api.sessions[':id'].heartbeat.$post({ param: { id: session.id } }));
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 410 || error.status === 404) && this.current?.id === session.id) await this.#reopen();
+      if (error instanceof ApiError && (error.status === 410 || error.status === 404) && this.current?.id === session.id) await this.reopen();
     }
   }
 
@@ -77,7 +83,23 @@ class SessionStore {
     this.#lastBeatAt = Date.now();
   }
 
-  async #reopen() {
+  /** The chat's live socket is (or stopped being) healthy: its pings are our heartbeats meanwhile. */
+  setLiveHealthy(healthy: boolean) {
+    this.#liveHealthy = healthy;
+    if (healthy) this.#lastBeatAt = Date.now();
+  }
+
+  /**
+   * Ask the server whether our session still stands (a socket upgrade was refused and the
+   * browser does not say why): beat now, which re-opens on 410, unless we just did.
+   */
+  async verify(): Promise<void> {
+    if (Date.now() - this.#lastBeatAt < VERIFY_MIN_GAP_MS) return;
+    await this.beat();
+  }
+
+  /** Open this tab's session again (after a 410, a socket closed with 4000, a return from the bfcache). */
+  async reopen() {
     const session = this.current;
     if (!session) return;
     try {
@@ -91,13 +113,20 @@ class SessionStore {
   #startHeartbeat() {
     this.#stopHeartbeat();
     this.#lastBeatAt = Date.now();
-    this.#timer = setInterval(() => {
-      if (Date.now() - this.#lastBeatAt >= this.#intervalMs * 0.9) void this.beat();
+    this.#scheduleBeat();
+  }
+
+  // A timeout chain, not an interval: the interval comes from /api/health, which may answer after the session opened.
+  #scheduleBeat() {
+    this.#timer = setTimeout(() => {
+      if (this.#liveHealthy) this.#lastBeatAt = Date.now();
+      else if (Date.now() - this.#lastBeatAt >= this.#intervalMs * 0.9) void this.beat();
+      this.#scheduleBeat();
     }, this.#intervalMs);
   }
 
   #stopHeartbeat() {
-    if (this.#timer !== null) clearInterval(this.#timer);
+    if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
   }
 
@@ -105,6 +134,7 @@ class SessionStore {
   async end(): Promise<void> {
     const session = this.current;
     this.current = null;
+    this.#liveHealthy = false;
     this.#stopHeartbeat();
     if (!session) return;
     try {
@@ -117,6 +147,7 @@ class SessionStore {
   /** Forget the session without telling the server (it is already gone, e.g. after logout). */
   forget() {
     this.current = null;
+    this.#liveHealthy = false;
     this.#stopHeartbeat();
   }
 
