@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { d1Writes, executorState, executorStub, expectError, installWriteCounter, openSession, ORIGIN, sessionRow, signUp } from './helpers';
+import { d1Writes, executorState, executorStub, expectError, expectStatus, installWriteCounter, openSession, ORIGIN, sessionRow, signUp } from './helpers';
 import type { Caller } from './helpers';
 import { eventually, readUntilDeltas, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
 
@@ -85,6 +85,17 @@ describe('the live channel', () => {
     late.socket.close(1000);
   });
 
+  it('lets a reconnecting client catch up with after=, including a message not yet flushed to D1', async () => {
+    const caller = await signUp();
+    const { chat } = await openSession(caller, { clientInstanceId: 'a' });
+    const stream = await readUntilDeltas(await sendStreaming(caller, chat.id, 'take your time [[slow]] [[tokens:5]]'), 1);
+    const { messages } = await expectStatus(200, 'GET', `/chats/${chat.id}/messages?after=0`, { caller });
+    expect(messages.map((m: { seq: number; role: string }) => [m.seq, m.role])).toEqual([[1, 'user']]);
+    await stream.finish();
+    const after = await expectStatus(200, 'GET', `/chats/${chat.id}/messages?after=1`, { caller });
+    expect(after.messages.map((m: { role: string; status: string }) => [m.role, m.status])).toEqual([['assistant', 'complete']]);
+  });
+
   it('keeps hibernating sockets through an eviction, and the next turn still reaches them', async () => {
     const caller = await signUp();
     const { chat, session } = await openSession(caller, { clientInstanceId: 'a' });
@@ -113,6 +124,21 @@ describe('the live channel', () => {
     await runDurableObjectAlarm(executorStub(caller));
     expect(await sessionRow(session.id)).toMatchObject({ is_active: 1 });
     expect(await d1Writes()).toBe(0);
+    socket.socket.close(1000);
+  });
+
+  it('counts a recent socket ping when an HTTP heartbeat arrives after the socket dropped', async () => {
+    const caller = await signUp();
+    const { chat, session } = await openSession(caller, { clientInstanceId: 'a' });
+    const socket = await connect(caller, chat.id, session.id);
+    await socket.next((f) => f.type === 'snapshot');
+    await runInDurableObject(executorStub(caller), (_i, state) => {
+      state.storage.sql.exec('UPDATE live_sessions SET last_beat_at = ? WHERE id = ?', Date.now() - SESSION_TTL_MS - 1000, session.id);
+    });
+    socket.socket.send('ping');
+    await socket.next((f) => f === 'pong');
+    await expectStatus(204, 'POST', `/sessions/${session.id}/heartbeat`, { caller });
+    expect(await sessionRow(session.id)).toMatchObject({ is_active: 1 });
     socket.socket.close(1000);
   });
 

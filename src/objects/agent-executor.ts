@@ -129,7 +129,9 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       const now = Date.now();
       const live = this.#sessions.get(sessionId);
       if (!live) throw new ApiError('gone', 'This session has ended; open a new one');
-      if (now - live.lastBeatAt >= this.#config.sessionTtlMs) {
+      // A socket that pinged since the last beat kept the session alive, even if it just dropped.
+      const socketSeenAt = this.#live.lastSeenBySession().get(sessionId) ?? 0;
+      if (now - Math.max(live.lastBeatAt, socketSeenAt) >= this.#config.sessionTtlMs) {
         await this.#serial.run(() => this.#endSessions([live], 'expired', now));
         throw new ApiError('gone', 'This session has expired; open a new one');
       }
@@ -232,6 +234,20 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       if (!active) return;
       active.controller.abort();
       await active.finished;
+    });
+  }
+
+  /**
+   * Messages after `seq`, for a client catching up after its live socket reconnected. The
+   * outbox is written to D1 first, so everything the snapshot's lastSeq counted is there.
+   */
+  async messagesAfter(owner: Owner, chatId: string, after: number, limit: number): Promise<RpcResult<{ messages: MessageJson[]; hasMore: boolean }>> {
+    return this.#rpc(owner, async () => {
+      if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
+      await this.#ledger.flush().catch((error: unknown) => this.#deferWrites(error));
+      const page = await pageMessages(this.#db, chatId, { after, limit });
+      const messages = this.#ledger.withPending(chatId, page.messages).filter((m) => m.seq > after).slice(0, limit);
+      return { messages: messages.map(serializeMessage), hasMore: page.hasMore };
     });
   }
 

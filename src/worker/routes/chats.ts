@@ -90,7 +90,13 @@ export const chatRoutes = new Hono<HonoEnv>()
   })
   .get('/:id/messages', validate('param', idParam), validate('query', messagesQuery), async (c) => {
     const chat = await ownedChat(c, c.req.valid('param').id);
-    const page = await pageMessages(createDb(c.env.DB), chat.id, c.req.valid('query'));
+    const query = c.req.valid('query');
+    if (query.after !== undefined) {
+      // Catching up after a reconnect must see messages the executor has not flushed yet.
+      const owner = ownerOf(c, chat);
+      return c.json(await viaExecutor(executorFor(c.env, owner).messagesAfter(owner, chat.id, query.after, query.limit)));
+    }
+    const page = await pageMessages(createDb(c.env.DB), chat.id, query);
     return c.json({ messages: page.messages.map(serializeMessage), hasMore: page.hasMore });
   })
   .get('/:id/export', validate('param', idParam), validate('query', exportQuery), async (c) => {
