@@ -22,6 +22,10 @@ describe('chats', () => {
 
     const search = await expectStatus(200, 'GET', '/chats?agent=assistant&q=grocer', { caller });
     expect(search.chats.map((c: { title: string }) => c.title)).toEqual(['Groceries']);
+    await expectStatus(200, 'PATCH', `/chats/${created[1].id}`, { caller, body: { title: '100% done_ok' } });
+    const literal = await expectStatus(200, 'GET', `/chats?agent=assistant&q=${encodeURIComponent('0% done_')}`, { caller });
+    expect(literal.chats.map((c: { title: string }) => c.title)).toEqual(['100% done_ok']);
+    expect((await expectStatus(200, 'GET', '/chats?agent=assistant&q=%25%25', { caller })).chats).toEqual([]);
 
     await expectStatus(200, 'PATCH', `/chats/${created[1].id}`, { caller, body: { archived: true } });
     const visible = await expectStatus(200, 'GET', '/chats?agent=assistant', { caller });

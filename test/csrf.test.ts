@@ -27,3 +27,24 @@ describe('cookie-authenticated writes pass an Origin check', () => {
     await expectStatus(200, 'GET', '/tasks', { caller, cookie: true, origin: 'https://evil.example' });
   });
 });
+
+describe('ALLOWED_ORIGINS', () => {
+  it('answers a listed origin’s preflight with credentials, and lets its cookie writes through', async () => {
+    const { env } = await import('cloudflare:workers');
+    const mutable = env as { ALLOWED_ORIGINS: string };
+    const before = mutable.ALLOWED_ORIGINS;
+    mutable.ALLOWED_ORIGINS = 'https://app.example';
+    try {
+      const caller = await signUp();
+      const preflight = await call('OPTIONS', '/tasks', { origin: 'https://app.example', headers: { 'Access-Control-Request-Method': 'POST' } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe('https://app.example');
+      expect(preflight.headers.get('Access-Control-Allow-Credentials')).toBe('true');
+      await expectStatus(201, 'POST', '/tasks', { caller, cookie: true, origin: 'https://app.example', body: { title: 'from the app' } });
+      const refused = await call('OPTIONS', '/tasks', { origin: 'https://evil.example', headers: { 'Access-Control-Request-Method': 'POST' } });
+      expect(refused.headers.get('Access-Control-Allow-Origin')).toBeNull();
+    } finally {
+      mutable.ALLOWED_ORIGINS = before;
+    }
+  });
+});

@@ -71,7 +71,8 @@ describe('the live channel', () => {
     const { chat } = await openSession(caller, { clientInstanceId: 'a' });
     const { reader } = await readUntilDeltas(await sendStreaming(caller, chat.id, 'count slowly [[tokens:30]] [[delay:40]]'), 5);
 
-    const late = await connect(caller, chat.id);
+    const lateTab = await openSession(caller, { clientInstanceId: 'late' });
+    const late = await connect(caller, chat.id, lateTab.session.id);
     const snapshot = await late.next((f) => f.type === 'snapshot');
     expect(snapshot.lastSeq).toBe(1);
     expect(snapshot.inFlight.text).toMatch(/^token1 token2 token3 token4 token5/);
@@ -169,10 +170,11 @@ describe('the live channel', () => {
   it('refuses before any upgrade: no login 401, another user’s chat 404, a foreign origin 403', async () => {
     const alice = await signUp();
     const bob = await signUp();
-    const { chat } = await openSession(alice, { clientInstanceId: 'a' });
-    await expectError(await liveRequest(null, chat.id), 401, 'unauthorized');
-    await expectError(await liveRequest(bob, chat.id), 404, 'not_found');
-    await expectError(await liveRequest(alice, chat.id, undefined, { cookie: true, origin: 'https://evil.example' }), 403, 'forbidden');
+    const { chat, session } = await openSession(alice, { clientInstanceId: 'a' });
+    await expectError(await liveRequest(null, chat.id, session.id), 401, 'unauthorized');
+    await expectError(await liveRequest(bob, chat.id, session.id), 404, 'not_found');
+    await expectError(await liveRequest(alice, chat.id, session.id, { cookie: true, origin: 'https://evil.example' }), 403, 'forbidden');
+    await expectError(await liveRequest(alice, chat.id), 400, 'bad_request');
     const other = await openSession(bob, { clientInstanceId: 'b' });
     await expectError(await liveRequest(alice, chat.id, other.session.id), 410, 'gone');
   });

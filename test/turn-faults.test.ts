@@ -1,6 +1,6 @@
-import { abortAllDurableObjects } from 'cloudflare:test';
+import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { call, expectError, expectStatus, signUp } from './helpers';
+import { call, executorStub, expectError, expectStatus, signUp } from './helpers';
 import { eventually, newChat, readEvents, readUntilDeltas, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
 
 const FAULTS: [string, RegExp][] = [
@@ -146,5 +146,34 @@ describe('retries', () => {
       ['assistant', 'error'],
       ['assistant', 'complete'],
     ]);
+  });
+});
+
+describe('the outbox', () => {
+  it('is never blocked by a message whose chat was deleted', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const orphan = { kind: 'message', message: { id: crypto.randomUUID(), chatId: 'deleted-chat', seq: 1, role: 'user', content: 'lost cause', toolCalls: null, toolCallId: null, name: null, status: 'complete', clientMessageId: null, model: null, promptTokens: null, completionTokens: null, timings: null, createdAt: Date.now() } };
+    await runInDurableObject(executorStub(caller), (_i, state) => {
+      state.storage.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify(orphan));
+    });
+    const events = await streamTurn(caller, chatId, 'still works?');
+    expect(events.at(-2)!.data.message.status).toBe('complete');
+    expect((await storedMessages(chatId)).map((m) => m.role)).toEqual(['user', 'assistant']);
+    const pending = await runInDurableObject(executorStub(caller), (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM outbox').one().n);
+    expect(pending).toBe(0);
+  });
+
+  it('deleting a chat mid-reply leaves nothing pending and the executor healthy', async () => {
+    const caller = await signUp();
+    const doomed = await newChat(caller);
+    const { chat: other } = await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } });
+    const stream = await readUntilDeltas(await sendStreaming(caller, doomed, 'slowly [[slow]] [[tokens:30]]'), 1);
+    await expectStatus(204, 'DELETE', `/chats/${doomed}`, { caller });
+    await stream.finish();
+    await expectError(await sendStreaming(caller, doomed, 'hello?'), 404, 'not_found');
+    expect((await streamTurn(caller, other.id, 'and here?')).at(-2)!.data.message.status).toBe('complete');
+    const pending = await runInDurableObject(executorStub(caller), (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM outbox').one().n);
+    expect(pending).toBe(0);
   });
 });

@@ -188,14 +188,23 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     return this.#rpc(owner, () =>
       this.#serial.run(async () => {
         await this.#ownedChat(chatId);
-        this.#turns.get(chatId)?.controller.abort();
-        await this.#turns.get(chatId)?.finished;
-        await deleteChatRows(this.#db, chatId);
-        this.#knownChats.delete(chatId);
-        this.#ledger.forget(chatId);
-        this.#sessions.removeChat(chatId);
-        this.#live.closeChat(chatId, 'chat deleted');
-        this.#cache.current?.windows.drop(chatId);
+        for (let active = this.#turns.get(chatId); active; active = this.#turns.get(chatId)) {
+          active.controller.abort();
+          await active.finished;
+        }
+        // Held while it is deleted: a send in between gets 409, never an orphan message.
+        const { release } = this.#claim(chatId);
+        try {
+          await deleteChatRows(this.#db, chatId);
+          this.#knownChats.delete(chatId);
+          this.#ledger.forget(chatId);
+          this.#sessions.removeChat(chatId);
+          this.#live.closeChat(chatId, 'chat deleted');
+          this.#cache.current?.windows.drop(chatId);
+        } finally {
+          this.#turns.delete(chatId);
+          release();
+        }
         await this.#reschedule();
       }),
     );
@@ -212,10 +221,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       const { chatId } = request;
       if (this.#turns.has(chatId)) throw new ApiError('busy', 'A reply is still being generated in this chat');
       // Claim the chat before any await so a parallel send sees it busy.
-      const controller = new AbortController();
-      let release!: () => void;
-      const active: ActiveTurn = { controller, progress: { messageId: '', text: '', toolCalls: [] }, finished: new Promise((r) => (release = r)) };
-      this.#turns.set(chatId, active);
+      const { active, release } = this.#claim(chatId);
       try {
         return await this.#startTurn(request, active, release);
       } catch (error) {
@@ -285,7 +291,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   /** Drops the compiled prompt after instructions or memories change (SPEC §3.6). */
   async invalidatePrompt(owner: Owner): Promise<RpcResult<void>> {
     return this.#rpc(owner, async () => {
-      this.#cache.current?.invalidatePrompt();
+      this.#cache.invalidatePrompt();
     });
   }
 
@@ -301,17 +307,17 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     const result = await this.#rpc(intent.owner, async () => {
       const { chatId, sessionId } = intent;
       if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
-      if (sessionId) {
-        const live = this.#sessions.get(sessionId);
-        if (!live || live.chatId !== chatId) throw new ApiError('gone', 'This session has ended; open a new one');
-      }
+      const live = this.#sessions.get(sessionId);
+      if (!live || live.chatId !== chatId) throw new ApiError('gone', 'This session has ended; open a new one');
       const lastSeq = await this.#ledger.lastStoredSeq(chatId);
+      // The session (or the chat) may have ended while D1 answered.
+      if (!this.#sessions.get(sessionId) || !this.#knownChats.has(chatId)) throw new ApiError('gone', 'This session has ended; open a new one');
       // From here to accept nothing awaits: the snapshot and the next delta cannot cross.
       const active = this.#turns.get(chatId);
       const inFlight = active?.progress.messageId
         ? { messageId: active.progress.messageId, text: active.progress.text, toolCalls: [...active.progress.toolCalls] }
         : null;
-      const attachment: SocketAttachment = { chatId, sessionId: sessionId ?? null, connectedAt: Date.now() };
+      const attachment: SocketAttachment = { chatId, sessionId, connectedAt: Date.now() };
       return this.#live.accept(attachment, { type: 'snapshot', lastSeq, inFlight });
     });
     if (result.ok) return result.value;
@@ -347,13 +353,20 @@ export class AgentExecutor extends DurableObject<AppEnv> {
    */
   override async alarm(): Promise<void> {
     await this.#serial.run(async () => {
-      await this.#beatFromSockets();
-      const now = Date.now();
-      const stale = this.#sessions.stale(now, this.#config.sessionTtlMs);
-      await this.#endSessions(stale, 'expired', now, { reschedule: false });
-      await this.#recover();
-      if (shouldEvict({ ...this.#activity(), now })) this.#cache.evict();
-      await this.#reschedule();
+      try {
+        await this.#beatFromSockets();
+        const now = Date.now();
+        const stale = this.#sessions.stale(now, this.#config.sessionTtlMs);
+        await this.#endSessions(stale, 'expired', now, { reschedule: false });
+        await this.#recover();
+        if (shouldEvict({ ...this.#activity(), now })) this.#cache.evict();
+        await this.#reschedule();
+      } catch (error) {
+        // The platform gives up on an alarm after a few failed retries; re-arming our own
+        // keeps expiry and recovery going through a longer D1 outage.
+        console.error(JSON.stringify({ msg: 'alarm failed; retrying', error: String(error) }));
+        await this.ctx.storage.setAlarm(Date.now() + RECOVERY_RETRY_MS);
+      }
     });
   }
 
@@ -388,11 +401,13 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     const now = Date.now();
     const executor = await this.#cache.acquire();
 
+    // The chat asked for is checked before anything changes: a bad id ends nothing.
+    const requested = request.chatId ? await this.#ownedChat(request.chatId) : null;
     const mine = request.clientInstanceId ? this.#sessions.findByClientInstance(request.clientInstanceId) : null;
     if (mine) {
       const fresh = now - mine.lastBeatAt < this.#config.sessionTtlMs;
-      if (fresh && (!request.chatId || request.chatId === mine.chatId)) {
-        const chat = await this.#ownedChat(mine.chatId);
+      if (fresh && (!requested || requested.id === mine.chatId)) {
+        const chat = requested ?? (await this.#ownedChat(mine.chatId));
         await this.#beat(mine, now);
         return this.#openResult(executor, chat, { ...mine, lastBeatAt: now }, false);
       }
@@ -400,7 +415,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       await this.#endSessions([mine], fresh ? 'replaced' : 'expired', now, { reschedule: false });
     }
 
-    let chat = request.chatId ? await this.#ownedChat(request.chatId) : await latestOpenChat(this.#db, owner.userId, owner.agentName);
+    let chat = requested ?? (await latestOpenChat(this.#db, owner.userId, owner.agentName));
     const created = chat ? null : newChat(owner.userId, owner.agentName, now);
     chat ??= created!;
     const row: ChatSession = {
@@ -513,6 +528,15 @@ export class AgentExecutor extends DurableObject<AppEnv> {
 
   // ── turn internals ───────────────────────────────────────────────────────────
 
+  /** Marks the chat busy; `release` settles `finished` for whoever waits on it (stop, delete). */
+  #claim(chatId: string): { active: ActiveTurn; release: () => void } {
+    let release!: () => void;
+    const finished = new Promise<void>((resolve) => (release = resolve));
+    const active: ActiveTurn = { controller: new AbortController(), progress: { messageId: '', text: '', toolCalls: [] }, finished };
+    this.#turns.set(chatId, active);
+    return { active, release };
+  }
+
   async #startTurn(request: SendMessageRequest, active: ActiveTurn, release: () => void): Promise<ReadableStream<Uint8Array>> {
     const owner = this.#requireOwner();
     const { chatId } = request;
@@ -532,14 +556,17 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       const following = await pageMessages(this.#db, chatId, { after: userMessage.seq, limit: 50 });
       const stored = storedTurn(following.messages);
       if (!needsRegeneration(stored)) {
-        stream.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
-        for (const call of stored.toolCalls) stream.emit({ event: 'tool_call', data: call });
-        stream.emit({ event: 'assistant_message', data: { message: serializeMessage(stored.reply!) } });
-        stream.emit({ event: 'done', data: {} });
-        stream.close();
+        // A replay for the retrying client only: the other tabs saw this turn when it happened.
+        const replay = new TurnStream(() => undefined);
+        replay.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
+        for (const call of stored.toolCalls) replay.emit({ event: 'tool_call', data: call });
+        for (const result of stored.toolResults) replay.emit({ event: 'tool_result', data: result });
+        replay.emit({ event: 'assistant_message', data: { message: serializeMessage(stored.reply!) } });
+        replay.emit({ event: 'done', data: {} });
+        replay.close();
         this.#turns.delete(chatId);
         release();
-        return stream.readable;
+        return replay.readable;
       }
     } else {
       userMessage = messageRow({
@@ -566,7 +593,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
           userId: owner.userId,
           agentName: owner.agentName,
           chatId,
-          invalidatePrompt: () => executor.invalidatePrompt(),
+          invalidatePrompt: () => this.#cache.invalidatePrompt(),
         },
         nextSeq: () => this.#ledger.takeSeq(chatId),
         store: (...messages) => this.#ledger.store(...messages),

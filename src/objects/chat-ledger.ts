@@ -77,8 +77,11 @@ export class ChatLedger {
     return seq;
   }
 
+  /** A deleted chat: nothing of it is pending any more. */
   forget(chatId: string): void {
     this.#nextSeq.delete(chatId);
+    this.#outbox.removeChat(chatId);
+    for (const c of this.checkpoints.list()) if (c.chatId === chatId) this.checkpoints.remove(c.messageId);
   }
 
   /** The stored user message a retry names: from the outbox, or D1 unless the window proves it absent. */

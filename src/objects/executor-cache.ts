@@ -11,11 +11,13 @@ export interface ExecutorStats {
 
 const STATS_KEY = 'executor-stats';
 
-export class ExecutorCache<T extends { builtAt: number }> {
+export class ExecutorCache<T extends { builtAt: number; invalidatePrompt(): void }> {
   readonly #kv: SyncKvStorage;
   readonly #build: () => Promise<T>;
   #current: T | null = null;
   #building: Promise<T> | null = null;
+  /** Bumped by every invalidation, so a build that read the old inputs is caught. */
+  #generation = 0;
 
   constructor(kv: SyncKvStorage, build: () => Promise<T>) {
     this.#kv = kv;
@@ -44,8 +46,10 @@ export class ExecutorCache<T extends { builtAt: number }> {
     }
     if (!this.#building) {
       this.#count('misses');
+      const generation = this.#generation;
       this.#building = this.#build().then(
         (built) => {
+          if (generation !== this.#generation) built.invalidatePrompt();
           this.#current = built;
           this.#building = null;
           return built;
@@ -57,6 +61,12 @@ export class ExecutorCache<T extends { builtAt: number }> {
       );
     }
     return this.#building;
+  }
+
+  /** Instructions or memories changed: the prompt is recompiled before its next use. */
+  invalidatePrompt(): void {
+    this.#generation += 1;
+    this.#current?.invalidatePrompt();
   }
 
   /** Drops the executor after idleness (SPEC §3.6); the next acquire rebuilds. */

@@ -44,8 +44,9 @@ export function estimateTokens(message: Pick<WindowMessage, 'content' | 'toolCal
 
 /**
  * Splits messages into units that must stay together: an assistant message that called tools
- * and the tool results answering it. A tool result whose call fell out of the window is dropped,
- * since the model API rejects a result without its call.
+ * and the tool results answering it. The model API rejects a result without its call and a
+ * call without all its results, so a tool result whose call fell out of the window is dropped,
+ * and so is a call whose results never came (the object died mid-tool).
  */
 function groupTurns(messages: readonly WindowMessage[]): WindowMessage[][] {
   const groups: WindowMessage[][] = [];
@@ -58,7 +59,19 @@ function groupTurns(messages: readonly WindowMessage[]): WindowMessage[][] {
     }
     groups.push([message]);
   }
-  return groups;
+  return groups.filter(isComplete);
+}
+
+function isComplete(group: WindowMessage[]): boolean {
+  const calls = group[0]?.toolCalls;
+  if (!calls?.length) return true;
+  const answered = new Set(group.slice(1).map((m) => m.toolCallId));
+  return calls.every((call) => answered.has(call.id));
+}
+
+/** Whole, well-formed groups of `messages`, whatever their size. */
+export function wellFormed(messages: readonly WindowMessage[]): WindowMessage[] {
+  return groupTurns(messages).flat();
 }
 
 /** The newest whole groups of `messages` whose estimated tokens fit in `budget`. */

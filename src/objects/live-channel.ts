@@ -8,7 +8,7 @@ import type { Owner } from './owner';
 
 export interface SocketAttachment {
   chatId: string;
-  sessionId: string | null;
+  sessionId: string;
   connectedAt: number;
 }
 
@@ -30,9 +30,7 @@ export class LiveChannel {
   /** Accepts the socket and sends its first frame before any other can be sent to it. */
   accept(attachment: SocketAttachment, snapshot: Extract<LiveFrame, { type: 'snapshot' }>): Response {
     const { 0: client, 1: server } = new WebSocketPair();
-    const tags = [chatTag(attachment.chatId)];
-    if (attachment.sessionId) tags.push(sessionTag(attachment.sessionId));
-    this.#ctx.acceptWebSocket(server, tags);
+    this.#ctx.acceptWebSocket(server, [chatTag(attachment.chatId), sessionTag(attachment.sessionId)]);
     server.serializeAttachment(attachment);
     server.send(JSON.stringify(snapshot));
     return new Response(null, { status: 101, webSocket: client });
@@ -58,7 +56,7 @@ export class LiveChannel {
     const seen = new Map<string, number>();
     for (const socket of this.#ctx.getWebSockets()) {
       const attachment = socket.deserializeAttachment() as SocketAttachment | null;
-      if (!attachment?.sessionId) continue;
+      if (!attachment) continue;
       const pinged = this.#ctx.getWebSocketAutoResponseTimestamp(socket)?.getTime() ?? 0;
       const at = Math.max(pinged, attachment.connectedAt);
       seen.set(attachment.sessionId, Math.max(seen.get(attachment.sessionId) ?? 0, at));
@@ -91,7 +89,7 @@ export class LiveChannel {
 export interface LiveIntent {
   owner: Owner;
   chatId: string;
-  sessionId: string | undefined;
+  sessionId: string;
 }
 
 /** The header carrying the LiveIntent; only the Worker can reach the object, so it is trusted. */

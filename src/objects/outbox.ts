@@ -36,6 +36,12 @@ export class Outbox {
     return { ids: rows.map((r) => r.id), entries: rows.map((r) => JSON.parse(r.entry) as OutboxEntry) };
   }
 
+  /** Drops what is pending for a deleted chat. */
+  removeChat(chatId: string): void {
+    const rows = this.#sql.exec<Row>('SELECT id, entry FROM outbox').toArray();
+    this.remove(rows.filter((r) => chatOf(JSON.parse(r.entry) as OutboxEntry) === chatId).map((r) => r.id));
+  }
+
   remove(ids: number[]): void {
     if (ids.length === 0) return;
     this.#sql.exec(`DELETE FROM outbox WHERE id IN (${ids.map(() => '?').join(',')})`, ...ids);
@@ -46,10 +52,12 @@ export class Outbox {
   }
 }
 
+const chatOf = (entry: OutboxEntry) => (entry.kind === 'message' ? entry.message.chatId : entry.chatId);
+
 /** D1 statements that apply outbox entries; safe to run more than once. */
 export function outboxStatements(db: Db, entries: OutboxEntry[]): BatchItem<'sqlite'>[] {
   return entries.map((entry) => {
-    if (entry.kind === 'message') return db.insert(chatMessages).values(entry.message).onConflictDoNothing();
+    if (entry.kind === 'message') return insertIfChatExists(db, entry.message);
     return db
       .update(chats)
       .set({
@@ -58,4 +66,39 @@ export function outboxStatements(db: Db, entries: OutboxEntry[]): BatchItem<'sql
       })
       .where(and(eq(chats.id, entry.chatId)));
   });
+}
+
+/**
+ * Inserts a message unless it is there already or its chat has been deleted. D1 enforces
+ * foreign keys and a batch is all-or-nothing, so one message of a deleted chat would otherwise
+ * fail every later flush: INSERT … SELECT … FROM chats WHERE id = ? inserts nothing instead.
+ */
+function insertIfChatExists(db: Db, m: ChatMessage) {
+  const value = <T>(v: T, column: string) => sql<T>`${v}`.as(column);
+  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+  return db
+    .insert(chatMessages)
+    .select(
+      db
+        .select({
+          id: value(m.id, 'id'),
+          chatId: value(m.chatId, 'chat_id'),
+          seq: value(m.seq, 'seq'),
+          role: value(m.role, 'role'),
+          content: value(m.content, 'content'),
+          toolCalls: value(json(m.toolCalls), 'tool_calls'),
+          toolCallId: value(m.toolCallId, 'tool_call_id'),
+          name: value(m.name, 'name'),
+          status: value(m.status, 'status'),
+          clientMessageId: value(m.clientMessageId, 'client_message_id'),
+          model: value(m.model, 'model'),
+          promptTokens: value(m.promptTokens, 'prompt_tokens'),
+          completionTokens: value(m.completionTokens, 'completion_tokens'),
+          timings: value(json(m.timings), 'timings'),
+          createdAt: value(m.createdAt, 'created_at'),
+        })
+        .from(chats)
+        .where(eq(chats.id, m.chatId)),
+    )
+    .onConflictDoNothing();
 }

@@ -9,6 +9,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { ApiError, handleError } from './errors';
 import type { HonoEnv } from './hono-env';
+import { allowedCors } from './middleware/allowed-cors';
 import { originCheck } from './middleware/origin-check';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
@@ -31,6 +32,7 @@ const api = new Hono<HonoEnv>()
       },
     }),
   )
+  .use(allowedCors)
   .use(originCheck)
   .route('/health', healthRoutes)
   .route('/auth', authRoutes)

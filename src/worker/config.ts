@@ -1,6 +1,6 @@
 /**
  * Typed view of the wrangler vars (SPEC §8). Every lifecycle number is a var so tests and
- * deployments set their own; parsed once per env object.
+ * deployments set their own.
  */
 export interface AppEnv extends Env {
   /** Secret. Unset → demo mode against the built-in mock model. */
@@ -30,17 +30,14 @@ export interface AppConfig {
   allowedOrigins: string[];
 }
 
-const cache = new WeakMap<object, AppConfig>();
-
 function positiveInt(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : fallback;
 }
 
+/** Parsed on each call: a handful of Number() calls, and vars changed at runtime are honoured. */
 export function readConfig(env: AppEnv): AppConfig {
-  const cached = cache.get(env);
-  if (cached) return cached;
-  const config: AppConfig = {
+  return {
     openaiBaseUrl: env.OPENAI_BASE_URL || 'http://127.0.0.1:8790/v1',
     openaiModel: env.OPENAI_MODEL || 'mock-model',
     openaiTimeoutMs: positiveInt(env.OPENAI_TIMEOUT_MS, 30_000),
@@ -63,6 +60,4 @@ export function readConfig(env: AppEnv): AppConfig {
       .map((o) => o.trim())
       .filter(Boolean),
   };
-  cache.set(env, config);
-  return config;
 }

@@ -1,6 +1,7 @@
 /** The assistant's task tools, over the same rules as the tasks API. */
-import { and, desc, eq, like } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { containsText } from '../../worker/db/contains';
 import { tasks, TASK_PRIORITIES, TASK_STATUSES } from '../../worker/db/schema';
 import type { Task } from '../../worker/db/schema';
 import { applyTaskPatch, newTask } from '../../worker/tasks/task-model';
@@ -39,11 +40,10 @@ async function findTask(context: ToolContext, ref: { id?: string | undefined; ti
     if (task) return task;
   }
   if (ref.title) {
-    const needle = ref.title.trim().replace(/[%_\\]/g, (ch) => `\\${ch}`);
     const matches = await context.db
       .select()
       .from(tasks)
-      .where(and(mine, like(tasks.title, `%${needle}%`)))
+      .where(and(mine, containsText(tasks.title, ref.title.trim())))
       .orderBy(desc(tasks.updatedAt))
       .limit(5);
     const exact = matches.find((t) => t.title.toLowerCase() === ref.title!.trim().toLowerCase());

@@ -9,6 +9,7 @@ import type { ToolCallRecord } from '../history-window';
 export interface StoredTurn {
   reply: ChatMessage | null;
   toolCalls: ToolCallRecord[];
+  toolResults: { id: string; name: string; result: string }[];
 }
 
 /** `following` are the chat's messages after the user message, ascending. */
@@ -20,7 +21,8 @@ export function storedTurn(following: readonly ChatMessage[]): StoredTurn {
   }
   const reply = [...turn].reverse().find((m) => m.role === 'assistant' && !(m.toolCalls as ToolCallRecord[] | null)?.length) ?? null;
   const toolCalls = turn.flatMap((m) => (m.role === 'assistant' ? ((m.toolCalls as ToolCallRecord[] | null) ?? []) : []));
-  return { reply, toolCalls };
+  const toolResults = turn.flatMap((m) => (m.role === 'tool' ? [{ id: m.toolCallId ?? '', name: m.name ?? '', result: m.content }] : []));
+  return { reply, toolCalls, toolResults };
 }
 
 /** Whether a retry should generate again: the first attempt never got a complete reply. */

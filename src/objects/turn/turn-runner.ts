@@ -9,7 +9,7 @@ import type { AppConfig } from '../../worker/config';
 import { serializeMessage } from '../../worker/chats/serialize';
 import type { ChatMessage, MessageStatus } from '../../worker/db/schema';
 import type { BuiltExecutor } from '../executor-build';
-import { toWindowMessage, trimToBudget, estimateTokens } from '../history-window';
+import { estimateTokens, toWindowMessage, trimToBudget, wellFormed } from '../history-window';
 import type { ToolCallRecord } from '../history-window';
 import { messageRow, toModelMessages, toModelToolCall } from '../messages';
 import type { Timings } from '../messages';
@@ -158,13 +158,18 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
   }
 }
 
-/** System prompt + the chat's recent window (trimmed to the token budget) ending with the new message. */
+/**
+ * System prompt + the chat's recent window (trimmed to the token budget) + the new message.
+ * When a failed turn is retried, the tool calls it already completed follow the message, so
+ * the model does not run them again (and create the same task twice).
+ */
 async function buildContext(deps: TurnDeps, input: TurnInput): Promise<ChatCompletionMessageParam[]> {
   const { executor, config } = deps;
   const window = executor.windows.get(input.chatId) ?? [];
   const newMessage = toWindowMessage(input.userMessage);
   const earlier = window.filter((m) => m.id !== newMessage.id && m.seq < newMessage.seq);
+  const alreadyDone = wellFormed(window.filter((m) => m.seq > newMessage.seq && (m.role === 'tool' || m.toolCalls?.length)));
   const history = trimToBudget(earlier, Math.max(0, config.historyTokenBudget - estimateTokens(newMessage)));
   const system = withCurrentDate(await executor.systemPrompt(), new Date());
-  return [{ role: 'system', content: system }, ...toModelMessages(history), ...toModelMessages([newMessage])];
+  return [{ role: 'system', content: system }, ...toModelMessages(history), ...toModelMessages([newMessage, ...alreadyDone])];
 }

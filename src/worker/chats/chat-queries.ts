@@ -2,8 +2,9 @@
  * Reads of chats, messages and sessions. Any layer may read D1; only the executor writes a
  * (user, agent)'s chats, sessions and messages.
  */
-import { and, asc, desc, eq, gt, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { containsText } from '../db/contains';
 import { chatMessages, chats, chatSessions } from '../db/schema';
 import type { Chat, ChatMessage } from '../db/schema';
 import type { Cursor } from '../pagination';
@@ -55,7 +56,7 @@ export async function listChats(db: Db, o: ListChatsOptions) {
         eq(chats.userId, o.userId),
         eq(chats.agentName, o.agent),
         o.archived === 'exclude' ? isNull(chats.archivedAt) : o.archived === 'only' ? isNotNull(chats.archivedAt) : undefined,
-        o.query ? like(chats.title, `%${o.query.replace(/[%_\\]/g, (ch) => `\\${ch}`)}%`) : undefined,
+        o.query ? containsText(chats.title, o.query) : undefined,
         o.after ? or(lt(chats.updatedAt, o.after.at), and(eq(chats.updatedAt, o.after.at), lt(chats.id, o.after.id))) : undefined,
       ),
     )

@@ -2,8 +2,9 @@
  * agent_memories for the HTTP routes and the remember/recall/forget tools. At most
  * MEMORY_LIMIT per (user, agent): adding one past the cap prunes the oldest in the same batch.
  */
-import { and, desc, eq, inArray, like, notInArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { containsText } from '../db/contains';
 import { agentMemories } from '../db/schema';
 import type { Memory } from '../db/schema';
 
@@ -48,11 +49,10 @@ export async function searchMemories(db: Db, userId: string, agentName: string, 
     .split(/\W+/)
     .filter((w) => w.length > 2)
     .slice(0, 8);
-  const escape = (w: string) => w.replace(/[%_\\]/g, (ch) => `\\${ch}`);
   return db
     .select()
     .from(agentMemories)
-    .where(and(owned(userId, agentName), words.length ? or(...words.map((w) => like(agentMemories.content, `%${escape(w)}%`))) : undefined))
+    .where(and(owned(userId, agentName), words.length ? or(...words.map((w) => containsText(agentMemories.content, w))) : undefined))
     .orderBy(...newestFirst)
     .limit(limit);
 }

@@ -58,9 +58,10 @@ export const sessionRoutes = new Hono<HonoEnv>()
   .post('/', validate('json', sessionOpenBody), async (c) => {
     const { agent, chatId, clientInstanceId } = c.req.valid('json');
     const { userId, authSessionId } = c.get('auth');
-    if (clientInstanceId) await endTabSessionsOnOtherAgents(c.env, userId, agent, clientInstanceId);
     const owner = { userId, agentName: agent };
     const { created, ...result } = await viaExecutor(executorFor(c.env, owner).openSession(owner, { chatId, clientInstanceId, authSessionId }));
+    // Only once the new session exists: a refused open leaves the tab's old one alone.
+    if (clientInstanceId) await endTabSessionsOnOtherAgents(c.env, userId, agent, clientInstanceId);
     return c.json(result, created ? 201 : 200);
   })
   .get('/', validate('query', sessionListQuery), async (c) => {

@@ -42,7 +42,8 @@ export const chatTurnRoutes = new Hono<HonoEnv>()
     return c.body(null, 204);
   });
 
-export const liveQuery = z.object({ sessionId: idSchema.optional() });
+/** A socket belongs to a live session, so logout or expiry of that session closes it. */
+export const liveQuery = z.object({ sessionId: idSchema });
 
 /**
  * GET /chats/:id/live — the live channel. Everything is checked here, before the upgrade
@@ -90,7 +91,7 @@ export const compatChatRoutes = new Hono<HonoEnv>().use(requireAuth).post('/', v
     }
     return { owner, chatId: await viaExecutor(executorFor(c.env, owner).resolveChat(owner, body.session_id ?? null)) };
   };
-  const { chatId, stream } = await startTurn(c, locate, { content: body.message, clientMessageId: body.client_message_id });
+  const { chatId, stream } = await startTurn(c, locate, { content: body.message, clientMessageId: body.client_message_id }, { budgetFirst: true });
   if (wantsEventStream(c)) return eventStreamResponse(stream);
   const turn = await collectTurn(stream);
   const firstCall = turn.toolCalls[0];

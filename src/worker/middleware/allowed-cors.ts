@@ -1,0 +1,20 @@
+/**
+ * CORS for the browser origins listed in ALLOWED_ORIGINS (SPEC §5), with credentials so their
+ * cookie works; the same list passes the Origin check. No list, no CORS headers at all.
+ */
+import { cors } from 'hono/cors';
+import { createMiddleware } from 'hono/factory';
+import { readConfig } from '../config';
+import type { HonoEnv } from '../hono-env';
+
+export const allowedCors = createMiddleware<HonoEnv>(async (c, next) => {
+  const allowed = readConfig(c.env).allowedOrigins;
+  if (allowed.length === 0) return next();
+  return cors({
+    origin: (origin) => (allowed.includes(origin) ? origin : null),
+    credentials: true,
+    allowHeaders: ['Content-Type', 'Authorization', 'Accept'],
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    maxAge: 600,
+  })(c, next);
+});
