@@ -408,10 +408,14 @@ export async function startMockModel(options = {}) {
     const userText = lastUserText(body.messages);
     const markers = parseMarkers(userText);
     const fault = markers.fault;
-    // 500-once fails the first request for this text, 500xN the first N (beating the SDK's retries).
-    const failTimes = fault === '500-once' ? 1 : /^500x(\d+)$/.exec(fault ?? '')?.[1];
+    // 500-once fails the first request for this text, 500xN the first N (beating the SDK's
+    // retries); after-tool-500xN does the same only for requests that carry a tool result.
+    const afterTool = fault?.startsWith('after-tool-') ?? false;
+    const counted = afterTool ? fault.slice('after-tool-'.length) : fault;
+    const failTimes = counted === '500-once' ? 1 : /^500x(\d+)$/.exec(counted ?? '')?.[1];
     const failedSoFar = failures.get(userText) ?? 0;
-    if (fault === '500' || (failTimes !== undefined && failedSoFar < Number(failTimes))) {
+    const applies = !afterTool || body.messages.at(-1)?.role === 'tool';
+    if (fault === '500' || (applies && failTimes !== undefined && failedSoFar < Number(failTimes))) {
       failures.set(userText, failedSoFar + 1);
       const message = `The mock model failed on purpose ([[fault:${fault}]]).`;
       return sendError(res, 500, message, 'server_error', 'mock_fault');

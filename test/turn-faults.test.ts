@@ -149,6 +149,22 @@ describe('retries', () => {
   });
 });
 
+describe('retrying after a tool already ran', () => {
+  it('does not run the tool again: the retried turn sees the tool calls it completed', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const clientMessageId = crypto.randomUUID();
+    const content = `add a task to buy milk ${crypto.randomUUID().slice(0, 6)} [[fault:after-tool-500x3]]`;
+    const failed = await streamTurn(caller, chatId, content, { clientMessageId });
+    expect(failed.map((e) => e.event)).toEqual(expect.arrayContaining(['tool_call', 'tool_result', 'error']));
+    const retried = await streamTurn(caller, chatId, content, { clientMessageId });
+    expect(retried.map((e) => e.event)).not.toContain('tool_call');
+    expect(retried.at(-2)!.data.message).toMatchObject({ status: 'complete', content: expect.stringContaining('Buy milk') });
+    const { tasks } = await expectStatus(200, 'GET', '/tasks', { caller });
+    expect(tasks).toHaveLength(1);
+  });
+});
+
 describe('the outbox', () => {
   it('is never blocked by a message whose chat was deleted', async () => {
     const caller = await signUp();
