@@ -1,24 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageDto } from '../../src/shared/protocol';
 import { catchUpAfter, chatItems, contiguousEnd, emptyConversation } from '../../web/src/lib/conversation';
 import type { Conversation } from '../../web/src/lib/conversation';
+import { message } from './fixtures';
 
-function message(seq: number, overrides: Partial<MessageDto> = {}): MessageDto {
-  return {
-    id: `m${seq}`,
-    seq,
-    role: 'assistant',
-    content: `message ${seq}`,
-    toolCalls: null,
-    toolCallId: null,
-    name: null,
-    status: 'complete',
-    clientMessageId: null,
-    timings: null,
-    createdAt: 1_000 + seq,
-    ...overrides,
-  };
-}
 
 const withMessages = (...seqs: number[]): Conversation => ({ ...emptyConversation(), messages: seqs.map((s) => message(s)) });
 

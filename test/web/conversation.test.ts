@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageDto, TurnEvent } from '../../src/shared/protocol';
+import type { TurnEvent } from '../../src/shared/protocol';
 import { addPending, applyTurnEvent, chatItems, describeTimings, emptyConversation, failPending, mergeMessages } from '../../web/src/lib/conversation';
 import type { Conversation } from '../../web/src/lib/conversation';
+import { message } from './fixtures';
 
-function message(seq: number, overrides: Partial<MessageDto> = {}): MessageDto {
-  return {
-    id: `m${seq}`,
-    seq,
-    role: 'assistant',
-    content: `message ${seq}`,
-    toolCalls: null,
-    toolCallId: null,
-    name: null,
-    status: 'complete',
-    clientMessageId: null,
-    timings: null,
-    createdAt: 1_000 + seq,
-    ...overrides,
-  };
-}
 
 const apply = (c: Conversation, ...events: TurnEvent[]) => events.reduce((acc, e) => applyTurnEvent(acc, 'cm1', e), c);
 

@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveFrame, MessageDto, TurnEvent } from '../../src/shared/protocol';
+import type { LiveFrame, TurnEvent } from '../../src/shared/protocol';
 import { addPending, applyTurnEvent, chatItems, emptyConversation } from '../../web/src/lib/conversation';
 import type { Conversation } from '../../web/src/lib/conversation';
 import { applyLiveFrame, parseLiveFrame, REMOTE_TURN } from '../../web/src/lib/live-frames';
 import type { LiveStep, LiveView } from '../../web/src/lib/live-frames';
+import { message } from './fixtures';
 
-function message(seq: number, overrides: Partial<MessageDto> = {}): MessageDto {
-  return {
-    id: `m${seq}`,
-    seq,
-    role: 'assistant',
-    content: `message ${seq}`,
-    toolCalls: null,
-    toolCallId: null,
-    name: null,
-    status: 'complete',
-    clientMessageId: null,
-    timings: null,
-    createdAt: 1_000 + seq,
-    ...overrides,
-  };
-}
 
 const user = (seq: number, clientMessageId: string, content = 'hi') => message(seq, { role: 'user', content, clientMessageId });
 const view = (conversation: Conversation = emptyConversation()): LiveView => ({ conversation, socketTurn: null });
