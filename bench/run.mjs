@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { startMockModel } from '../mock-model/server.mjs';
 import { Api, appTurn, floorTurn, timedFetch } from './lib/clients.mjs';
 import { installWriteLog, openD1, seedChat, writeDiff, writeSnapshot } from './lib/d1.mjs';
-import { ROOT, freePort, log, runStep, startWrangler, waitUntilUp } from './lib/proc.mjs';
+import { ROOT, createTeardown, freePort, log, runStep, startWrangler, waitUntilUp } from './lib/proc.mjs';
 import { pool, summary } from './lib/stats.mjs';
 import { buildTable, renderTable } from './lib/report.mjs';
 
@@ -49,22 +49,7 @@ const progress = (message) => log(`[${elapsed()}] ${message}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const tag = () => randomUUID().slice(0, 8);
 
-const cleanups = [];
-async function cleanup() {
-  while (cleanups.length) {
-    const fn = cleanups.pop();
-    try {
-      await fn();
-    } catch (error) {
-      log(`cleanup: ${error.message}`);
-    }
-  }
-}
-const suiteTimer = setTimeout(() => {
-  log(`FAILED: the benchmark exceeded ${SUITE_TIMEOUT_MS / 1000} s`);
-  void cleanup().finally(() => process.exit(2));
-}, SUITE_TIMEOUT_MS);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
+const teardown = createTeardown({ log, deadlineMs: SUITE_TIMEOUT_MS, deadlineMessage: `FAILED: the benchmark exceeded ${SUITE_TIMEOUT_MS / 1000} s` });
 
 const results = {
   date: new Date().toISOString(),
@@ -90,7 +75,7 @@ try {
     runStep('npx', ['vite', 'build'], { timeoutMs: 180_000 });
   }
   const work = mkdtempSync(join(tmpdir(), 'clarity-bench-'));
-  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  teardown.add(() => rmSync(work, { recursive: true, force: true }));
   // A private copy of the build, so a concurrent `vite build` in the repo cannot change what we serve.
   cpSync(join(ROOT, 'dist'), join(work, 'dist'), { recursive: true });
   cpSync(join(ROOT, 'migrations'), join(work, 'migrations'), { recursive: true });
@@ -105,7 +90,7 @@ try {
 
   // ── servers ──────────────────────────────────────────────────────────────────
   const mock = await startMockModel({ port: 0, tokenDelayMs: C.tokenDelayMs, defaultTokens: C.tokens });
-  cleanups.push(() => mock.close());
+  teardown.add(() => mock.close());
   const appVars = { OPENAI_BASE_URL: mock.url, OPENAI_TIMEOUT_MS: '30000' };
   const startApp = async (extraVars = {}) => {
     const server = startWrangler({
@@ -115,7 +100,7 @@ try {
       persistTo: persist,
       vars: { ...appVars, ...extraVars },
     });
-    cleanups.push(() => server.stop());
+    teardown.add(() => server.stop());
     await waitUntilUp(server, '/api/health', { timeoutMs: 90_000 });
     return server;
   };
@@ -130,14 +115,14 @@ try {
     persistTo: join(work, 'floor-state'),
     vars: { MOCK_URL: mock.url },
   });
-  cleanups.push(() => floorServer.stop());
+  teardown.add(() => floorServer.stop());
   await waitUntilUp(floorServer, '/', { timeoutMs: 90_000, init: { method: 'POST', body: '{"content":"up?"}' } });
   progress(`app on ${app.baseUrl}, floor on ${floorServer.baseUrl}, mock model on ${mock.url}`);
   let api = new Api(app.baseUrl);
   const floorUrl = floorServer.baseUrl;
 
   const db = openD1(persist);
-  cleanups.push(() => db.close());
+  teardown.add(() => db.close());
   installWriteLog(db);
 
   // ── users, sessions, seeded chats ────────────────────────────────────────────
@@ -423,7 +408,7 @@ try {
       persistTo: join(work, 'probe-state'),
       vars: { MOCK_URL: mock.url },
     });
-    cleanups.push(() => probe.stop());
+    teardown.add(() => probe.stop());
     await waitUntilUp(probe, '/noop', { timeoutMs: 90_000 });
     const get = (path) => timedFetch(`${probe.baseUrl}${path}`);
     const workerSide = async (path) => (await (await fetch(`${probe.baseUrl}${path}`)).json()).ms;
@@ -479,8 +464,8 @@ try {
   results.harnessErrors.push(`harness: ${error?.stack ?? error}`);
   log(`FAILED: ${error?.stack ?? error}`);
 } finally {
-  await cleanup();
-  clearTimeout(suiteTimer);
+  await teardown.run();
+  teardown.disarm();
 }
 
 results.durationS = round((Date.now() - runStarted) / 1000);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../scripts/lib/processes.mjs';
 
-export { freePort, ROOT, runStep, startWrangler } from '../scripts/lib/processes.mjs';
+export { createTeardown, freePort, ROOT, runStep, startWrangler } from '../scripts/lib/processes.mjs';
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [

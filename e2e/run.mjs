@@ -6,30 +6,14 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startMockModel } from '../mock-model/server.mjs';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, createRunner, freePort, log, makeTempDir, runStep, startWrangler, waitForHealth } from './harness.mjs';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, createRunner, createTeardown, freePort, log, makeTempDir, runStep, startWrangler, waitForHealth } from './harness.mjs';
 
 const SUITE_TIMEOUT_MS = 12 * 60_000;
 const STEP_TIMEOUT_MS = 45_000;
 const HEARTBEAT_INTERVAL_S = 5;
 const PASSWORD = 'correct horse battery';
 
-const suiteTimer = setTimeout(() => {
-  log(`suite exceeded ${SUITE_TIMEOUT_MS} ms`);
-  void cleanup().finally(() => process.exit(2));
-}, SUITE_TIMEOUT_MS);
-
-const cleanups = [];
-async function cleanup() {
-  while (cleanups.length) {
-    const fn = cleanups.pop();
-    try {
-      await fn();
-    } catch (error) {
-      log(`cleanup: ${error.message}`);
-    }
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void cleanup().finally(() => process.exit(130)));
+const teardown = createTeardown({ log, deadlineMs: SUITE_TIMEOUT_MS, deadlineMessage: `suite exceeded ${SUITE_TIMEOUT_MS} ms` });
 
 /** Poll until `check` returns a truthy value. */
 async function until(check, { timeoutMs = 15_000, message = 'condition' } = {}) {
@@ -57,17 +41,17 @@ try {
   }
 
   const state = makeTempDir();
-  cleanups.push(state.remove);
+  teardown.add(state.remove);
   log(`applying migrations to ${state.dir}`);
   runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state.dir], { timeoutMs: 120_000 });
 
   const mock = await startMockModel({ port: 0 });
-  cleanups.push(() => mock.close());
+  teardown.add(() => mock.close());
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   // The tab reads the heartbeat interval from /api/health, so this var sets it for both sides.
   const wrangler = startWrangler({ port, persistTo: state.dir, vars: { OPENAI_BASE_URL: mock.url, HEARTBEAT_INTERVAL_S: String(HEARTBEAT_INTERVAL_S) } });
-  cleanups.push(() => wrangler.stop());
+  teardown.add(() => wrangler.stop());
   log(`wrangler dev on ${baseUrl}, mock model on ${mock.url}`);
   try {
     await waitForHealth(baseUrl, { timeoutMs: 120_000, isAlive: () => wrangler.child.exitCode === null });
@@ -77,7 +61,7 @@ try {
   }
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
-  cleanups.push(() => browser.close());
+  teardown.add(() => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: baseUrl });
   context.setDefaultTimeout(15_000);
   const pageErrors = [];
@@ -514,14 +498,14 @@ try {
   const passed = runner.results.filter((r) => r.ok).length;
   const failed = runner.results.length - passed;
   exitCode = failed === 0 ? 0 : 1;
-  await cleanup();
+  await teardown.run();
   console.log(`${passed} passed, ${failed} failed`);
 } catch (error) {
   log(`setup failed: ${error?.stack ?? error}`);
-  await cleanup();
+  await teardown.run();
   console.log('0 passed, 1 failed');
   exitCode = 1;
 } finally {
-  clearTimeout(suiteTimer);
+  teardown.disarm();
 }
 process.exit(exitCode);

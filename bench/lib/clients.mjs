@@ -47,6 +47,36 @@ function parseBlock(block) {
 }
 
 /**
+ * POSTs `body` and hands each SSE event of the answer to `onEvent(event, data, at)`, `at` being
+ * milliseconds since `t0` at the chunk that carried it. Records the status, a non-200 answer as
+ * the error (then returns false) and the stream's end on `result`.
+ */
+async function streamEvents(url, { token, body, t0, result }, onEvent) {
+  const headers = { 'content-type': 'application/json', accept: 'text/event-stream' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(TURN_TIMEOUT_MS) });
+  result.status = res.status;
+  if (res.status !== 200) {
+    result.error = `HTTP ${res.status} ${(await res.text()).slice(0, 200)}`;
+    return false;
+  }
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body) {
+    const at = performance.now() - t0;
+    buffer += decoder.decode(chunk, { stream: true });
+    const [blocks, rest] = takeBlocks(buffer);
+    buffer = rest;
+    for (const block of blocks) {
+      const { event, data } = parseBlock(block);
+      onEvent(event, data, at);
+    }
+  }
+  result.endMs = performance.now() - t0;
+  return true;
+}
+
+/**
  * One turn of the app: POST /api/chats/:id/messages as SSE. Returns the client-side times of
  * the first and last `delta`, of `user_message` and of the stream's end, the text, the stored
  * reply's server timings and any error. Never throws for an HTTP or stream error: it reports it.
@@ -67,39 +97,19 @@ export async function appTurn(baseUrl, { token, chatId, sessionId, content }) {
     error: null,
   };
   try {
-    const res = await fetch(`${baseUrl}/api/chats/${chatId}/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify(sessionId ? { content, sessionId } : { content }),
-      signal: AbortSignal.timeout(TURN_TIMEOUT_MS),
-    });
-    result.status = res.status;
-    if (res.status !== 200) {
-      result.error = `HTTP ${res.status} ${(await res.text()).slice(0, 200)}`;
-      return result;
-    }
-    const decoder = new TextDecoder();
-    let buffer = '';
     let done = false;
-    for await (const chunk of res.body) {
-      const at = performance.now() - t0;
-      buffer += decoder.decode(chunk, { stream: true });
-      const [blocks, rest] = takeBlocks(buffer);
-      buffer = rest;
-      for (const block of blocks) {
-        const { event, data } = parseBlock(block);
-        if (event === 'user_message') result.ackMs ??= at;
-        else if (event === 'delta') {
-          result.ttftMs ??= at;
-          result.lastTokenMs = at;
-          result.deltas += 1;
-          result.text += JSON.parse(data).text;
-        } else if (event === 'assistant_message') result.timings = JSON.parse(data).message?.timings ?? null;
-        else if (event === 'error') result.error = `error event ${data}`;
-        else if (event === 'done') done = true;
-      }
-    }
-    result.endMs = performance.now() - t0;
+    const answered = await streamEvents(`${baseUrl}/api/chats/${chatId}/messages`, { token, body: sessionId ? { content, sessionId } : { content }, t0, result }, (event, data, at) => {
+      if (event === 'user_message') result.ackMs ??= at;
+      else if (event === 'delta') {
+        result.ttftMs ??= at;
+        result.lastTokenMs = at;
+        result.deltas += 1;
+        result.text += JSON.parse(data).text;
+      } else if (event === 'assistant_message') result.timings = JSON.parse(data).message?.timings ?? null;
+      else if (event === 'error') result.error = `error event ${data}`;
+      else if (event === 'done') done = true;
+    });
+    if (!answered) return result;
     if (!done && !result.error) result.error = 'stream ended without done';
     if (result.ttftMs === null && !result.error) result.error = 'no delta';
     result.ok = result.error === null;
@@ -114,41 +124,21 @@ export async function floorTurn(baseUrl, { content, path = '/' }) {
   const t0 = performance.now();
   const result = { ok: false, status: 0, sentAt: epochOf(t0), ttftMs: null, lastTokenMs: null, endMs: null, text: '', deltas: 0, error: null };
   try {
-    const res = await fetch(`${baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ content }),
-      signal: AbortSignal.timeout(TURN_TIMEOUT_MS),
-    });
-    result.status = res.status;
-    if (res.status !== 200) {
-      result.error = `HTTP ${res.status} ${(await res.text()).slice(0, 200)}`;
-      return result;
-    }
-    const decoder = new TextDecoder();
-    let buffer = '';
     let done = false;
-    for await (const chunk of res.body) {
-      const at = performance.now() - t0;
-      buffer += decoder.decode(chunk, { stream: true });
-      const [blocks, rest] = takeBlocks(buffer);
-      buffer = rest;
-      for (const block of blocks) {
-        const { data } = parseBlock(block);
-        if (data === '[DONE]') {
-          done = true;
-          continue;
-        }
-        const text = JSON.parse(data).choices?.[0]?.delta?.content;
-        if (text) {
-          result.ttftMs ??= at;
-          result.lastTokenMs = at;
-          result.deltas += 1;
-          result.text += text;
-        }
+    const answered = await streamEvents(`${baseUrl}${path}`, { body: { content }, t0, result }, (_event, data, at) => {
+      if (data === '[DONE]') {
+        done = true;
+        return;
       }
-    }
-    result.endMs = performance.now() - t0;
+      const text = JSON.parse(data).choices?.[0]?.delta?.content;
+      if (text) {
+        result.ttftMs ??= at;
+        result.lastTokenMs = at;
+        result.deltas += 1;
+        result.text += text;
+      }
+    });
+    if (!answered) return result;
     if (!done) result.error = 'stream ended without [DONE]';
     result.ok = result.error === null && result.ttftMs !== null;
   } catch (error) {

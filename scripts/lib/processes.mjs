@@ -110,3 +110,32 @@ export async function waitUntilUp(server, path, { timeoutMs, init }) {
   }
   throw new Error(`${server.name} did not come up in ${timeoutMs} ms (${lastError}):\n${server.output()}`);
 }
+
+/**
+ * Teardown for a run: steps run last-in-first-out when `run()` is called, on SIGINT/SIGTERM,
+ * and when the run overstays `deadlineMs` (then the process exits 2), so no server outlives it.
+ */
+export function createTeardown({ log, deadlineMs, deadlineMessage }) {
+  const steps = [];
+  async function run() {
+    while (steps.length) {
+      const step = steps.pop();
+      try {
+        await step();
+      } catch (error) {
+        log(`cleanup: ${error.message}`);
+      }
+    }
+  }
+  const deadline = setTimeout(() => {
+    log(deadlineMessage);
+    void run().finally(() => process.exit(2));
+  }, deadlineMs);
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void run().finally(() => process.exit(130)));
+  return {
+    add: (step) => void steps.push(step),
+    run,
+    /** The run finished in time: the deadline no longer applies. */
+    disarm: () => clearTimeout(deadline),
+  };
+}

@@ -163,12 +163,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   // ── RPC: chats ───────────────────────────────────────────────────────────────
 
   async createChat(owner: Owner): Promise<RpcResult<ChatJson>> {
-    return this.#rpc(owner, async () => {
-      const chat = newChat(owner.userId, owner.agentName, Date.now());
-      await this.#db.insert(chats).values(chat);
-      this.#knownChats.add(chat.id);
-      return serializeChat(chat);
-    });
+    return this.#rpc(owner, async () => serializeChat(await this.#createChat()));
   }
 
   async updateChat(owner: Owner, chatId: string, patch: { title?: string | undefined; archived?: boolean | undefined }): Promise<RpcResult<ChatJson>> {
@@ -202,7 +197,6 @@ export class AgentExecutor extends DurableObject<AppEnv> {
           this.#live.closeChat(chatId, 'chat deleted');
           this.#cache.current?.windows.drop(chatId);
         } finally {
-          this.#turns.delete(chatId);
           release();
         }
         await this.#reschedule();
@@ -225,7 +219,6 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       try {
         return await this.#startTurn(request, active, release);
       } catch (error) {
-        this.#turns.delete(chatId);
         release();
         throw error;
       }
@@ -235,7 +228,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   /** SPEC §4.5: aborts the chat's generation; answers once the partial reply is stored. */
   async stop(owner: Owner, chatId: string): Promise<RpcResult<void>> {
     return this.#rpc(owner, async () => {
-      if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
+      await this.#checkChat(chatId);
       const active = this.#turns.get(chatId);
       if (!active) return;
       active.controller.abort();
@@ -249,7 +242,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
    */
   async messagesAfter(owner: Owner, chatId: string, after: number, limit: number): Promise<RpcResult<{ messages: MessageJson[]; hasMore: boolean }>> {
     return this.#rpc(owner, async () => {
-      if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
+      await this.#checkChat(chatId);
       await this.#ledger.flush().catch((error: unknown) => this.#deferWrites(error));
       const page = await pageMessages(this.#db, chatId, { after, limit });
       const messages = this.#ledger.withPending(chatId, page.messages).filter((m) => m.seq > after).slice(0, limit);
@@ -263,11 +256,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       this.#serial.run(async () => {
         if (chatId) return (await this.#ownedChat(chatId)).id;
         const latest = await latestOpenChat(this.#db, owner.userId, owner.agentName);
-        if (latest) return latest.id;
-        const chat = newChat(owner.userId, owner.agentName, Date.now());
-        await this.#db.insert(chats).values(chat);
-        this.#knownChats.add(chat.id);
-        return chat.id;
+        return (latest ?? (await this.#createChat())).id;
       }),
     );
   }
@@ -306,7 +295,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     if (!intent) return new Response(null, { status: 404 });
     const result = await this.#rpc(intent.owner, async () => {
       const { chatId, sessionId } = intent;
-      if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
+      await this.#checkChat(chatId);
       const live = this.#sessions.get(sessionId);
       if (!live || live.chatId !== chatId) throw new ApiError('gone', 'This session has ended; open a new one');
       const lastSeq = await this.#ledger.lastStoredSeq(chatId);
@@ -392,6 +381,19 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     const owner = this.#requireOwner();
     const chat = await findOwnedChat(this.#db, owner.userId, chatId);
     if (!chat || chat.agentName !== owner.agentName) throw notFound('Chat');
+    this.#knownChats.add(chat.id);
+    return chat;
+  }
+
+  /** Refuses a chat that is not this owner's (one D1 read the first time, none after). */
+  async #checkChat(chatId: string): Promise<void> {
+    if (!this.#knownChats.has(chatId)) await this.#ownedChat(chatId);
+  }
+
+  async #createChat(): Promise<Chat> {
+    const owner = this.#requireOwner();
+    const chat = newChat(owner.userId, owner.agentName, Date.now());
+    await this.#db.insert(chats).values(chat);
     this.#knownChats.add(chat.id);
     return chat;
   }
@@ -528,12 +530,19 @@ export class AgentExecutor extends DurableObject<AppEnv> {
 
   // ── turn internals ───────────────────────────────────────────────────────────
 
-  /** Marks the chat busy; `release` settles `finished` for whoever waits on it (stop, delete). */
+  /**
+   * Marks the chat busy. `release` frees it and settles `finished` for whoever waits on it
+   * (stop, delete); it is safe to call more than once.
+   */
   #claim(chatId: string): { active: ActiveTurn; release: () => void } {
-    let release!: () => void;
-    const finished = new Promise<void>((resolve) => (release = resolve));
+    let settle!: () => void;
+    const finished = new Promise<void>((resolve) => (settle = resolve));
     const active: ActiveTurn = { controller: new AbortController(), progress: { messageId: '', text: '', toolCalls: [] }, finished };
     this.#turns.set(chatId, active);
+    const release = () => {
+      if (this.#turns.get(chatId) === active) this.#turns.delete(chatId);
+      settle();
+    };
     return { active, release };
   }
 
@@ -564,7 +573,6 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         replay.emit({ event: 'assistant_message', data: { message: serializeMessage(stored.reply!) } });
         replay.emit({ event: 'done', data: {} });
         replay.close();
-        this.#turns.delete(chatId);
         release();
         return replay.readable;
       }
@@ -608,7 +616,6 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       })
       .finally(async () => {
         stream.close();
-        this.#turns.delete(chatId);
         this.#lastActivityAt = Date.now();
         release();
         await this.#reschedule().catch(() => undefined);

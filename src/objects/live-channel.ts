@@ -47,10 +47,6 @@ export class LiveChannel {
     }
   }
 
-  hasSockets(chatId: string): boolean {
-    return this.#ctx.getWebSockets(chatTag(chatId)).length > 0;
-  }
-
   /** The latest sign of life of each session's open sockets: its last ping, or its connection. */
   lastSeenBySession(): Map<string, number> {
     const seen = new Map<string, number>();

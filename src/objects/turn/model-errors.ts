@@ -6,11 +6,16 @@ export interface TurnFailure {
   message: string;
 }
 
+/** The user pressed Stop (or the chat was deleted): the partial reply is kept as interrupted. */
+export const STOPPED: TurnFailure = { code: 'interrupted', message: 'The reply was stopped.' };
+/** A stream that ended without a finish reason. */
+export const CUT_OFF: TurnFailure = { code: 'upstream_error', message: 'The model’s reply broke off unexpectedly. Please try again.' };
+
 export function describeModelError(error: unknown, timeoutMs: number): TurnFailure {
   if (error instanceof APIConnectionTimeoutError) {
     return { code: 'upstream_error', message: `The model did not answer within ${Math.round(timeoutMs / 1000)} s. Please try again.` };
   }
-  if (error instanceof APIUserAbortError) return { code: 'interrupted', message: 'The reply was stopped.' };
+  if (error instanceof APIUserAbortError) return STOPPED;
   if (error instanceof APIError && error.status === 429) {
     return { code: 'rate_limited', message: 'The model is busy (rate limited). Please try again in a moment.' };
   }
@@ -19,5 +24,5 @@ export function describeModelError(error: unknown, timeoutMs: number): TurnFailu
   }
   if (error instanceof SyntaxError) return { code: 'upstream_error', message: 'The model sent a malformed reply. Please try again.' };
   if (error instanceof APIError) return { code: 'upstream_error', message: 'Could not reach the model server. Please try again.' };
-  return { code: 'upstream_error', message: 'The model’s reply broke off unexpectedly. Please try again.' };
+  return CUT_OFF;
 }

@@ -17,7 +17,7 @@ import { withCurrentDate } from '../system-prompt';
 import type { ToolContext } from '../tools/tool-registry';
 import { CHECKPOINT_INTERVAL_MS } from './checkpoints';
 import type { CheckpointStore } from './checkpoints';
-import { describeModelError } from './model-errors';
+import { CUT_OFF, describeModelError, STOPPED } from './model-errors';
 import type { TurnFailure } from './model-errors';
 import { streamModelReply } from './model-stream';
 import type { TurnStream } from './turn-stream';
@@ -59,7 +59,9 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
   const conversation = await buildContext(deps, input);
   clock.buildMs = Date.now() - input.startedAt;
 
-  const settle = async (content: string, status: MessageStatus, failure: TurnFailure | null, seq: number, messageId: string) => {
+  /** Stores the round's reply, complete or with the failure that ended it, and ends the stream. */
+  const settle = async (content: string, failure: TurnFailure | null, seq: number, messageId: string) => {
+    const status: MessageStatus = failure === null ? 'complete' : failure.code === 'interrupted' ? 'interrupted' : 'error';
     const timings: Timings = { ...clock, totalMs: Date.now() - input.startedAt };
     const message = messageRow({
       id: messageId,
@@ -112,23 +114,20 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
         },
       });
     } catch (error) {
-      const failure = signal.aborted
-        ? ({ code: 'interrupted', message: 'The reply was stopped.' } as const)
-        : describeModelError(error, config.openaiTimeoutMs);
-      return settle(partial, failure.code === 'interrupted' ? 'interrupted' : 'error', failure, seq, messageId);
+      return settle(partial, signal.aborted ? STOPPED : describeModelError(error, config.openaiTimeoutMs), seq, messageId);
     }
     usage.prompt += reply.promptTokens ?? 0;
     usage.completion += reply.completionTokens ?? 0;
     // The SDK ends an aborted stream quietly; a stream with no finish reason was cut off.
-    if (signal.aborted) return settle(reply.content, 'interrupted', { code: 'interrupted', message: 'The reply was stopped.' }, seq, messageId);
-    if (!reply.finished) return settle(reply.content, 'error', describeModelError(new Error('cut'), config.openaiTimeoutMs), seq, messageId);
-    if (reply.toolCalls.length === 0) return settle(reply.content, 'complete', null, seq, messageId);
+    if (signal.aborted) return settle(reply.content, STOPPED, seq, messageId);
+    if (!reply.finished) return settle(reply.content, CUT_OFF, seq, messageId);
+    if (reply.toolCalls.length === 0) return settle(reply.content, null, seq, messageId);
     if (round >= config.maxToolRounds) {
       const failure: TurnFailure = {
         code: 'tool_rounds_exceeded',
         message: `Stopped after ${config.maxToolRounds} rounds of tool calls without a final answer.`,
       };
-      return settle(reply.content, 'error', failure, seq, messageId);
+      return settle(reply.content, failure, seq, messageId);
     }
 
     // A tool round: the call and each result are stored as messages, then the model goes on.
@@ -154,7 +153,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
       stream.emit({ event: 'tool_result', data: { id: call.id, name: call.name, result: outcome.result } });
       conversation.push({ role: 'tool', tool_call_id: call.id, content: outcome.result });
     }
-    if (signal.aborted) return settle('', 'interrupted', { code: 'interrupted', message: 'The reply was stopped.' }, deps.nextSeq(), crypto.randomUUID());
+    if (signal.aborted) return settle('', STOPPED, deps.nextSeq(), crypto.randomUUID());
   }
 }
 

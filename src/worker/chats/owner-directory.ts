@@ -7,6 +7,7 @@
 import type { AgentName } from '../../objects/agents';
 import type { Owner } from '../../objects/owner';
 import type { Db } from '../db/client';
+import { notFound } from '../errors';
 import { findOwnedChat, findOwnedSession } from './chat-queries';
 
 const MAX_ENTRIES = 10_000;
@@ -15,10 +16,19 @@ type Lookup = (db: Db, userId: string, id: string) => Promise<{ agentName: strin
 
 class OwnerDirectory {
   readonly #lookup: Lookup;
+  readonly #what: string;
   readonly #owners = new Map<string, Owner>();
 
-  constructor(lookup: Lookup) {
+  constructor(lookup: Lookup, what: string) {
     this.#lookup = lookup;
+    this.#what = what;
+  }
+
+  /** Like find, but another user's (or no) id is a 404. */
+  async require(db: Db, userId: string, id: string): Promise<Owner> {
+    const owner = await this.find(db, userId, id);
+    if (!owner) throw notFound(this.#what);
+    return owner;
   }
 
   /** The owner of `id` if it is `userId`'s, else null (another user's id is simply unknown). */
@@ -34,5 +44,5 @@ class OwnerDirectory {
   }
 }
 
-export const chatDirectory = new OwnerDirectory(findOwnedChat);
-export const sessionDirectory = new OwnerDirectory(findOwnedSession);
+export const chatDirectory = new OwnerDirectory(findOwnedChat, 'Chat');
+export const sessionDirectory = new OwnerDirectory(findOwnedSession, 'Session');

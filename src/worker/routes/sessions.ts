@@ -8,7 +8,6 @@ import { serializeSession } from '../chats/serialize';
 import { sessionDirectory } from '../chats/owner-directory';
 import { createDb } from '../db/client';
 import { chatSessions } from '../db/schema';
-import { notFound } from '../errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
 import type { Context } from 'hono';
@@ -46,9 +45,7 @@ async function endTabSessionsOnOtherAgents(env: HonoEnv['Bindings'], userId: str
 }
 
 async function endSession(c: Context<HonoEnv>, sessionId: string) {
-  const { userId } = c.get('auth');
-  const owner = await sessionDirectory.find(createDb(c.env.DB), userId, sessionId);
-  if (!owner) throw notFound('Session');
+  const owner = await sessionDirectory.require(createDb(c.env.DB), c.get('auth').userId, sessionId);
   await viaExecutor(executorFor(c.env, owner).endSession(owner, sessionId, 'unload'));
   return c.body(null, 204);
 }
@@ -70,8 +67,7 @@ export const sessionRoutes = new Hono<HonoEnv>()
   })
   .post('/:id/heartbeat', validate('param', idParam), async (c) => {
     const sessionId = c.req.valid('param').id;
-    const owner = await sessionDirectory.find(createDb(c.env.DB), c.get('auth').userId, sessionId);
-    if (!owner) throw notFound('Session');
+    const owner = await sessionDirectory.require(createDb(c.env.DB), c.get('auth').userId, sessionId);
     await viaExecutor(executorFor(c.env, owner).heartbeat(owner, sessionId));
     return c.body(null, 204);
   })

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isAgentName } from '../../objects/agents';
 import { chatDirectory } from '../chats/owner-directory';
 import { createDb } from '../db/client';
-import { ApiError, notFound } from '../errors';
+import { ApiError } from '../errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
 import { requireAuth } from '../middleware/auth';
@@ -36,8 +36,7 @@ export const chatTurnRoutes = new Hono<HonoEnv>()
   })
   .post('/:id/stop', validate('param', idParam), async (c) => {
     const chatId = c.req.valid('param').id;
-    const owner = await chatDirectory.find(createDb(c.env.DB), c.get('auth').userId, chatId);
-    if (!owner) throw notFound('Chat');
+    const owner = await chatDirectory.require(createDb(c.env.DB), c.get('auth').userId, chatId);
     await viaExecutor(executorFor(c.env, owner).stop(owner, chatId));
     return c.body(null, 204);
   });
@@ -57,8 +56,7 @@ export const chatLiveRoutes = new Hono<HonoEnv>().get('/:id/live', validate('par
     throw new ApiError('forbidden', 'Cross-origin request refused');
   }
   const chatId = c.req.valid('param').id;
-  const owner = await chatDirectory.find(createDb(c.env.DB), auth.userId, chatId);
-  if (!owner) throw notFound('Chat');
+  const owner = await chatDirectory.require(createDb(c.env.DB), auth.userId, chatId);
   const intent = { owner, chatId, sessionId: c.req.valid('query').sessionId };
   const upgraded = await executorFor(c.env, owner).fetch('https://executor/live', {
     headers: { Upgrade: 'websocket', [LIVE_INTENT_HEADER]: JSON.stringify(intent) },
