@@ -6,7 +6,19 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startMockModel } from '../mock-model/server.mjs';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, createRunner, createTeardown, freePort, log, makeTempDir, runStep, startWrangler, waitForHealth } from './harness.mjs';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  createRunner,
+  createTeardown,
+  freePort,
+  log,
+  makeTempDir,
+  runStep,
+  startWrangler,
+  waitForHealth,
+} from './harness.mjs';
 
 const SUITE_TIMEOUT_MS = 12 * 60_000;
 const STEP_TIMEOUT_MS = 45_000;

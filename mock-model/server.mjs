@@ -168,9 +168,7 @@ function summariseToolResult(name, args, result) {
     case 'remember':
       return "I'll remember that.";
     case 'recall':
-      return list
-        ? `Here's what I remember:\n\n${list}`
-        : "I don't remember anything about that yet.";
+      return list ? `Here's what I remember:\n\n${list}` : "I don't remember anything about that yet.";
     case 'forget':
       return "Okay, I've forgotten that.";
     case 'current_time':
@@ -217,9 +215,7 @@ function scriptedText(clean, defaultTokens) {
 
 /** @param {CompletionRequest} body @param {Markers} markers @param {number} [defaultTokens] @returns {Reply} */
 function planReply(body, markers, defaultTokens) {
-  const offered = (body.tools ?? [])
-    .map((t) => t?.function?.name)
-    .filter((n) => typeof n === 'string');
+  const offered = (body.tools ?? []).map((t) => t?.function?.name).filter((n) => typeof n === 'string');
   if (markers.fault === 'loop' && offered.length) {
     const name = offered.includes('current_time') ? 'current_time' : offered[0];
     return { kind: 'tool', name, args: {} };
@@ -236,8 +232,7 @@ function planReply(body, markers, defaultTokens) {
 const tokenize = (text) => text.match(/\s*\S+/g) ?? [];
 
 /** Real models send tool arguments in fragments; clients must concatenate before parsing. @param {Reply} reply */
-const argumentPieces = (reply) =>
-  reply.kind === 'tool' ? (JSON.stringify(reply.args).match(/[\s\S]{1,8}/g) ?? []) : [];
+const argumentPieces = (reply) => (reply.kind === 'tool' ? (JSON.stringify(reply.args).match(/[\s\S]{1,8}/g) ?? []) : []);
 
 // ------------------------------------------------------------------------------------------------
 // Writing the response
@@ -298,8 +293,7 @@ async function streamCompletion(res, { reply, body, markers, delayMs, id, callId
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     ...(includeUsage ? { usage: null } : {}),
   });
-  const send = (/** @type {object | string} */ data) =>
-    isGone(res) || res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+  const send = (/** @type {object | string} */ data) => isGone(res) || res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
 
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.flushHeaders(); // headers now, so the client's time-to-first-byte is not our first token

@@ -41,6 +41,15 @@ describe('agents, instructions and memories', () => {
 
   it('answers the executor state of the caller’s own executor', async () => {
     const caller = await signUp();
-    expect(await executorState(caller, 'notes')).toEqual({ cached: false, builtAt: null, hits: 0, misses: 0, evictions: 0, activeSessions: 0, inFlight: 0, nextAlarmAt: null });
+    expect(await executorState(caller, 'notes')).toEqual({
+      cached: false,
+      builtAt: null,
+      hits: 0,
+      misses: 0,
+      evictions: 0,
+      activeSessions: 0,
+      inFlight: 0,
+      nextAlarmAt: null,
+    });
   });
 });

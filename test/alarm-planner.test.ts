@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { planAlarm, shouldEvict } from '../src/objects/alarm-planner';
 
-const base = { now: 1_000_000, oldestBeatAt: null, sessionTtlMs: 180_000, cached: false, inFlight: 0, lastActivityAt: 1_000_000, idleTtlMs: 300_000, orphanCheckAt: null };
+const base = {
+  now: 1_000_000,
+  oldestBeatAt: null,
+  sessionTtlMs: 180_000,
+  cached: false,
+  inFlight: 0,
+  lastActivityAt: 1_000_000,
+  idleTtlMs: 300_000,
+  orphanCheckAt: null,
+};
 
 describe('the alarm planner', () => {
   it('schedules nothing when nothing is due', () => {

@@ -64,7 +64,10 @@ describe('the session alarm', () => {
     expect(await d1Writes('chat_sessions')).toBe(1);
     await expectStatus(204, 'POST', `/sessions/${session.id}/heartbeat`, { caller });
     expect(await d1Writes('chat_sessions')).toBe(1);
-    const persisted = await runInDurableObject(executorStub(caller), (_instance, state) => state.storage.sql.exec<{ p: number }>('SELECT persisted_beat_at AS p FROM live_sessions WHERE id = ?', session.id).one().p);
+    const persisted = await runInDurableObject(
+      executorStub(caller),
+      (_instance, state) => state.storage.sql.exec<{ p: number }>('SELECT persisted_beat_at AS p FROM live_sessions WHERE id = ?', session.id).one().p,
+    );
     expect(persisted).toBeGreaterThan(Date.now() - persistMs);
   });
 });

@@ -14,7 +14,10 @@ describe('accounts', () => {
 
   it('logs in with the right password and sets an HttpOnly session cookie', async () => {
     const caller = await signUp();
-    const response = await call('POST', '/auth/login', { body: { email: caller.email.toUpperCase(), password: 'correct horse battery' }, headers: { 'CF-Connecting-IP': caller.ip } });
+    const response = await call('POST', '/auth/login', {
+      body: { email: caller.email.toUpperCase(), password: 'correct horse battery' },
+      headers: { 'CF-Connecting-IP': caller.ip },
+    });
     expect(response.status).toBe(200);
     const cookie = response.headers.get('Set-Cookie') ?? '';
     expect(cookie).toMatch(/^session=/);
@@ -28,8 +31,16 @@ describe('accounts', () => {
 
   it('answers a wrong password and an unknown email with the same 401', async () => {
     const caller = await signUp();
-    const wrongPassword = await expectError(await call('POST', '/auth/login', { body: { email: caller.email, password: 'not the password' }, headers: { 'CF-Connecting-IP': caller.ip } }), 401, 'unauthorized');
-    const unknownEmail = await expectError(await call('POST', '/auth/login', { body: { email: uniqueEmail(), password: 'not the password' }, headers: { 'CF-Connecting-IP': caller.ip } }), 401, 'unauthorized');
+    const wrongPassword = await expectError(
+      await call('POST', '/auth/login', { body: { email: caller.email, password: 'not the password' }, headers: { 'CF-Connecting-IP': caller.ip } }),
+      401,
+      'unauthorized',
+    );
+    const unknownEmail = await expectError(
+      await call('POST', '/auth/login', { body: { email: uniqueEmail(), password: 'not the password' }, headers: { 'CF-Connecting-IP': caller.ip } }),
+      401,
+      'unauthorized',
+    );
     expect(wrongPassword).toBe(unknownEmail);
   });
 
@@ -52,7 +63,10 @@ describe('accounts', () => {
     const caller = await signUp();
     const statuses: number[] = [];
     for (let i = 0; i < 14; i++) {
-      const response = await call('POST', '/auth/login', { body: { email: caller.email, password: 'wrong password' }, headers: { 'CF-Connecting-IP': `192.0.2.${i}` } });
+      const response = await call('POST', '/auth/login', {
+        body: { email: caller.email, password: 'wrong password' },
+        headers: { 'CF-Connecting-IP': `192.0.2.${i}` },
+      });
       statuses.push(response.status);
       if (response.status === 429) {
         expect(response.headers.get('Retry-After')).toBe('60');
@@ -67,7 +81,9 @@ describe('accounts', () => {
   it('slides the login’s expiry forward on use, and the cookie’s with it', async () => {
     const caller = await signUp();
     const twoHoursAgo = Date.now() - 2 * 3600_000;
-    await env.DB.prepare('UPDATE auth_sessions SET last_seen_at = ?, expires_at = ? WHERE user_id = ?').bind(twoHoursAgo, Date.now() + 60_000, caller.userId).run();
+    await env.DB.prepare('UPDATE auth_sessions SET last_seen_at = ?, expires_at = ? WHERE user_id = ?')
+      .bind(twoHoursAgo, Date.now() + 60_000, caller.userId)
+      .run();
     const response = await call('GET', '/auth/me', { caller, cookie: true });
     expect(response.status).toBe(200);
     expect(response.headers.get('Set-Cookie')).toMatch(/^session=.*Max-Age=2592000/);
@@ -77,7 +93,9 @@ describe('accounts', () => {
 
   it('refuses an expired login', async () => {
     const caller = await signUp();
-    await env.DB.prepare('UPDATE auth_sessions SET expires_at = ? WHERE user_id = ?').bind(Date.now() - 1, caller.userId).run();
+    await env.DB.prepare('UPDATE auth_sessions SET expires_at = ? WHERE user_id = ?')
+      .bind(Date.now() - 1, caller.userId)
+      .run();
     await expectError(await call('GET', '/auth/me', { caller }), 401, 'unauthorized');
   });
 

@@ -12,7 +12,13 @@ describe('cookie-authenticated writes pass an Origin check', () => {
 
   it('refuses a cross-site request without an Origin header', async () => {
     const caller = await signUp();
-    const response = await call('POST', '/tasks', { caller, cookie: true, origin: null, headers: { 'Sec-Fetch-Site': 'cross-site' }, body: { title: 'forged' } });
+    const response = await call('POST', '/tasks', {
+      caller,
+      cookie: true,
+      origin: null,
+      headers: { 'Sec-Fetch-Site': 'cross-site' },
+      body: { title: 'forged' },
+    });
     await expectError(response, 403, 'forbidden');
   });
 

@@ -64,7 +64,10 @@ export async function expectStatus<T = any>(status: number, method: string, path
 export async function signUp(prefix = 'user'): Promise<Caller> {
   const email = uniqueEmail(prefix);
   const ip = `10.${rand()}.${rand()}.${rand()}`;
-  const body = await expectStatus<{ user: { id: string }; token: string }>(201, 'POST', '/auth/signup', { body: { email, password: 'correct horse battery' }, headers: { 'CF-Connecting-IP': ip } });
+  const body = await expectStatus<{ user: { id: string }; token: string }>(201, 'POST', '/auth/signup', {
+    body: { email, password: 'correct horse battery' },
+    headers: { 'CF-Connecting-IP': ip },
+  });
   return { userId: body.user.id, email, token: body.token, ip };
 }
 
@@ -110,7 +113,11 @@ export async function installWriteCounter(): Promise<void> {
   const statements = [env.DB.prepare('CREATE TABLE IF NOT EXISTS test_write_log (tbl TEXT NOT NULL, op TEXT NOT NULL)')];
   for (const table of COUNTED_TABLES) {
     for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
-      statements.push(env.DB.prepare(`CREATE TRIGGER IF NOT EXISTS count_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN INSERT INTO test_write_log VALUES ('${table}', '${op}'); END`));
+      statements.push(
+        env.DB.prepare(
+          `CREATE TRIGGER IF NOT EXISTS count_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN INSERT INTO test_write_log VALUES ('${table}', '${op}'); END`,
+        ),
+      );
     }
   }
   await env.DB.batch(statements);
@@ -125,7 +132,9 @@ export async function d1Writes(table?: string): Promise<number> {
 }
 
 export async function sessionRow(id: string) {
-  return env.DB.prepare('SELECT * FROM chat_sessions WHERE id = ?').bind(id).first<{ is_active: number; end_reason: string | null; last_heartbeat_at: number; chat_id: string }>();
+  return env.DB.prepare('SELECT * FROM chat_sessions WHERE id = ?')
+    .bind(id)
+    .first<{ is_active: number; end_reason: string | null; last_heartbeat_at: number; chat_id: string }>();
 }
 
 /** Inserts `count` finished messages straight into D1, as earlier turns would have left them. */

@@ -40,7 +40,12 @@ describe('the history window', () => {
 
 describe('well-formed context', () => {
   it('drops a tool call whose results never came (the object died mid-tool)', () => {
-    const call = msg('assistant', '', { toolCalls: [{ id: 'a', name: 'list_tasks', arguments: '{}' }, { id: 'b', name: 'recall', arguments: '{}' }] });
+    const call = msg('assistant', '', {
+      toolCalls: [
+        { id: 'a', name: 'list_tasks', arguments: '{}' },
+        { id: 'b', name: 'recall', arguments: '{}' },
+      ],
+    });
     const onlyOne = msg('tool', '[]', { toolCallId: 'a' });
     const next = msg('user', 'hello?');
     expect(trimToBudget([call, onlyOne, next], 1000).map((m) => m.id)).toEqual([next.id]);

@@ -78,7 +78,9 @@ describe('the isolation sweep', () => {
     for (const [method, path, body, headers] of sweep) {
       await expectError(await call(method, path, { caller: bob, body, headers }), 404, 'not_found');
     }
-    const live = await exports.default.fetch(new Request(`${ORIGIN}/api/chats/${chat.id}/live?sessionId=${session.id}`, { headers: { Upgrade: 'websocket', Authorization: `Bearer ${bob.token}` } }));
+    const live = await exports.default.fetch(
+      new Request(`${ORIGIN}/api/chats/${chat.id}/live?sessionId=${session.id}`, { headers: { Upgrade: 'websocket', Authorization: `Bearer ${bob.token}` } }),
+    );
     await expectError(live, 404, 'not_found');
 
     expect(await d1Writes()).toBe(0);

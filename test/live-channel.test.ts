@@ -59,7 +59,10 @@ describe('the live channel', () => {
       expect(types[1]).toBe('user_message');
       expect(types.at(-1)).toBe('assistant_message');
       expect(types.slice(2, -1).every((t) => t === 'delta')).toBe(true);
-      const text = tab.frames.filter((f) => f.type === 'delta').map((f) => f.text).join('');
+      const text = tab.frames
+        .filter((f) => f.type === 'delta')
+        .map((f) => f.text)
+        .join('');
       expect(text).toBe(events.find((e) => e.event === 'assistant_message')!.data.message.content);
     }
     a.socket.close(1000);
@@ -77,7 +80,12 @@ describe('the live channel', () => {
     expect(snapshot.lastSeq).toBe(1);
     expect(snapshot.inFlight.text).toMatch(/^token1 token2 token3 token4 token5/);
     const final = await late.next((f) => f.type === 'assistant_message');
-    const rebuilt = snapshot.inFlight.text + late.frames.filter((f) => f.type === 'delta').map((f) => f.text).join('');
+    const rebuilt =
+      snapshot.inFlight.text +
+      late.frames
+        .filter((f) => f.type === 'delta')
+        .map((f) => f.text)
+        .join('');
     expect(rebuilt).toBe(final.message.content);
     expect(final.message.id).toBe(snapshot.inFlight.messageId);
     const stored = await storedMessages(chat.id);

@@ -11,7 +11,9 @@ describe('opening sessions', () => {
     expect(new Set(opens.map((o) => o.session.id)).size).toBe(20);
     const chats = await env.DB.prepare('SELECT count(*) AS n FROM chats WHERE user_id = ?').bind(caller.userId).first<{ n: number }>();
     expect(chats!.n).toBe(1);
-    const sessions = await env.DB.prepare('SELECT count(*) AS n FROM chat_sessions WHERE user_id = ? AND is_active = 1').bind(caller.userId).first<{ n: number }>();
+    const sessions = await env.DB.prepare('SELECT count(*) AS n FROM chat_sessions WHERE user_id = ? AND is_active = 1')
+      .bind(caller.userId)
+      .first<{ n: number }>();
     expect(sessions!.n).toBe(20);
   });
 
@@ -39,7 +41,7 @@ describe('opening sessions', () => {
     const named = await openSession(caller, { clientInstanceId: 'tab', chatId: newer.id });
     expect(named.chat.id).toBe(newer.id);
     // The tab moved to another chat: its previous session is over.
-    expect((await sessionRow(opened.session.id))).toMatchObject({ is_active: 0, end_reason: 'replaced' });
+    expect(await sessionRow(opened.session.id)).toMatchObject({ is_active: 0, end_reason: 'replaced' });
   });
 
   it('returns the latest page of messages with the session', async () => {
@@ -92,7 +94,10 @@ describe('heartbeats and ending', () => {
 
   it('logout ends the sessions of that login, in every agent, and no other login’s', async () => {
     const caller = await signUp();
-    const login = await expectStatus(200, 'POST', '/auth/login', { body: { email: caller.email, password: 'correct horse battery' }, headers: { 'CF-Connecting-IP': caller.ip } });
+    const login = await expectStatus(200, 'POST', '/auth/login', {
+      body: { email: caller.email, password: 'correct horse battery' },
+      headers: { 'CF-Connecting-IP': caller.ip },
+    });
     const otherDevice = { ...caller, token: login.token };
     const a = await openSession(caller, { agent: 'assistant', clientInstanceId: 'tab-1' });
     const n = await openSession(caller, { agent: 'notes', clientInstanceId: 'tab-2' });

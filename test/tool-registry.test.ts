@@ -9,7 +9,15 @@ import { signUp } from './helpers';
 
 async function context(): Promise<ToolContext & { invalidations: number }> {
   const caller = await signUp();
-  const ctx = { db: createDb(env.DB), config: readConfig(env), userId: caller.userId, agentName: 'assistant', chatId: 'chat', invalidations: 0, invalidatePrompt: () => void (ctx.invalidations += 1) };
+  const ctx = {
+    db: createDb(env.DB),
+    config: readConfig(env),
+    userId: caller.userId,
+    agentName: 'assistant',
+    chatId: 'chat',
+    invalidations: 0,
+    invalidatePrompt: () => void (ctx.invalidations += 1),
+  };
   return ctx;
 }
 
@@ -18,7 +26,12 @@ describe('the tool registry', () => {
 
   it('describes each tool with the JSON schema of its zod arguments', () => {
     const create = tools.definitions.find((d) => d.function.name === 'create_task')!;
-    expect(create.function.parameters).toMatchObject({ type: 'object', properties: { title: { type: 'string' } }, required: ['title'], additionalProperties: false });
+    expect(create.function.parameters).toMatchObject({
+      type: 'object',
+      properties: { title: { type: 'string' } },
+      required: ['title'],
+      additionalProperties: false,
+    });
     expect(toolsFor(AGENTS.notes).definitions.map((d) => d.function.name)).toEqual(['remember', 'recall', 'forget', 'current_time']);
   });
 

@@ -22,7 +22,10 @@ describe('model failures', () => {
       expect(names.slice(-3)).toEqual(['error', 'assistant_message', 'done']);
       expect(events.find((e) => e.event === 'error')!.data.message).toMatch(message);
 
-      const partial = events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+      const partial = events
+        .filter((e) => e.event === 'delta')
+        .map((e) => e.data.text)
+        .join('');
       const stored = await storedMessages(chatId);
       expect(stored.map((m) => [m.role, m.status])).toEqual([
         ['user', 'complete'],
@@ -169,14 +172,36 @@ describe('the outbox', () => {
   it('is never blocked by a message whose chat was deleted', async () => {
     const caller = await signUp();
     const chatId = await newChat(caller);
-    const orphan = { kind: 'message', message: { id: crypto.randomUUID(), chatId: 'deleted-chat', seq: 1, role: 'user', content: 'lost cause', toolCalls: null, toolCallId: null, name: null, status: 'complete', clientMessageId: null, model: null, promptTokens: null, completionTokens: null, timings: null, createdAt: Date.now() } };
+    const orphan = {
+      kind: 'message',
+      message: {
+        id: crypto.randomUUID(),
+        chatId: 'deleted-chat',
+        seq: 1,
+        role: 'user',
+        content: 'lost cause',
+        toolCalls: null,
+        toolCallId: null,
+        name: null,
+        status: 'complete',
+        clientMessageId: null,
+        model: null,
+        promptTokens: null,
+        completionTokens: null,
+        timings: null,
+        createdAt: Date.now(),
+      },
+    };
     await runInDurableObject(executorStub(caller), (_i, state) => {
       state.storage.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify(orphan));
     });
     const events = await streamTurn(caller, chatId, 'still works?');
     expect(events.at(-2)!.data.message.status).toBe('complete');
     expect((await storedMessages(chatId)).map((m) => m.role)).toEqual(['user', 'assistant']);
-    const pending = await runInDurableObject(executorStub(caller), (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM outbox').one().n);
+    const pending = await runInDurableObject(
+      executorStub(caller),
+      (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM outbox').one().n,
+    );
     expect(pending).toBe(0);
   });
 
@@ -189,7 +214,10 @@ describe('the outbox', () => {
     await stream.finish();
     await expectError(await sendStreaming(caller, doomed, 'hello?'), 404, 'not_found');
     expect((await streamTurn(caller, other.id, 'and here?')).at(-2)!.data.message.status).toBe('complete');
-    const pending = await runInDurableObject(executorStub(caller), (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM outbox').one().n);
+    const pending = await runInDurableObject(
+      executorStub(caller),
+      (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM outbox').one().n,
+    );
     expect(pending).toBe(0);
   });
 });

@@ -15,7 +15,10 @@ describe('a streamed chat turn', () => {
     expect(names.indexOf('assistant_message')).toBeGreaterThan(names.lastIndexOf('delta'));
 
     const reply = events.find((e) => e.event === 'assistant_message')!.data.message;
-    const streamed = events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+    const streamed = events
+      .filter((e) => e.event === 'delta')
+      .map((e) => e.data.text)
+      .join('');
     expect(reply.content).toBe(streamed);
     expect(reply.status).toBe('complete');
     expect(reply.timings).toMatchObject({ buildMs: expect.any(Number), ttftMs: expect.any(Number), totalMs: expect.any(Number), toolMs: 0 });
@@ -155,7 +158,11 @@ describe('bad sends', () => {
     const caller = await signUp();
     const chatId = await newChat(caller);
     await expectError(await call('POST', `/chats/${chatId}/messages`, { caller, body: { content: '   ' } }), 400, 'bad_request');
-    await expectError(await call('POST', `/chats/${chatId}/messages`, { caller, body: { content: 'x'.repeat(Number(env.MAX_MESSAGE_CHARS) + 1) } }), 400, 'bad_request');
+    await expectError(
+      await call('POST', `/chats/${chatId}/messages`, { caller, body: { content: 'x'.repeat(Number(env.MAX_MESSAGE_CHARS) + 1) } }),
+      400,
+      'bad_request',
+    );
     await expectError(await call('POST', `/chats/${chatId}/messages`, { caller, body: { content: 42 } }), 400, 'bad_request');
     expect(await storedMessages(chatId)).toEqual([]);
   });
@@ -167,12 +174,15 @@ describe('bad sends', () => {
     const tag = marker();
     await expectError(await sendStreaming(bob, chatId, `hi ${tag}`), 404, 'not_found');
     await expectError(await call('POST', `/chats/${chatId}/stop`, { caller: bob }), 404, 'not_found');
-    await expectError(await call('POST', '/chat', { caller: bob, body: { agent_name: 'assistant', message: `hi ${tag}`, session_id: chatId } }), 404, 'not_found');
+    await expectError(
+      await call('POST', '/chat', { caller: bob, body: { agent_name: 'assistant', message: `hi ${tag}`, session_id: chatId } }),
+      404,
+      'not_found',
+    );
     expect(await storedMessages(chatId)).toEqual([]);
     expect(await modelRequests(tag)).toEqual([]);
   });
 });
-
 
 describe('turn budget', () => {
   it('answers 429 with Retry-After once a user exceeds TURNS_PER_MINUTE, across chats', async () => {

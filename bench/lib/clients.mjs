@@ -98,17 +98,21 @@ export async function appTurn(baseUrl, { token, chatId, sessionId, content }) {
   };
   try {
     let done = false;
-    const answered = await streamEvents(`${baseUrl}/api/chats/${chatId}/messages`, { token, body: sessionId ? { content, sessionId } : { content }, t0, result }, (event, data, at) => {
-      if (event === 'user_message') result.ackMs ??= at;
-      else if (event === 'delta') {
-        result.ttftMs ??= at;
-        result.lastTokenMs = at;
-        result.deltas += 1;
-        result.text += JSON.parse(data).text;
-      } else if (event === 'assistant_message') result.timings = JSON.parse(data).message?.timings ?? null;
-      else if (event === 'error') result.error = `error event ${data}`;
-      else if (event === 'done') done = true;
-    });
+    const answered = await streamEvents(
+      `${baseUrl}/api/chats/${chatId}/messages`,
+      { token, body: sessionId ? { content, sessionId } : { content }, t0, result },
+      (event, data, at) => {
+        if (event === 'user_message') result.ackMs ??= at;
+        else if (event === 'delta') {
+          result.ttftMs ??= at;
+          result.lastTokenMs = at;
+          result.deltas += 1;
+          result.text += JSON.parse(data).text;
+        } else if (event === 'assistant_message') result.timings = JSON.parse(data).message?.timings ?? null;
+        else if (event === 'error') result.error = `error event ${data}`;
+        else if (event === 'done') done = true;
+      },
+    );
     if (!answered) return result;
     if (!done && !result.error) result.error = 'stream ended without done';
     if (result.ttftMs === null && !result.error) result.error = 'no delta';

@@ -245,7 +245,10 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       await this.#checkChat(chatId);
       await this.#ledger.flush().catch((error: unknown) => this.#deferWrites(error));
       const page = await pageMessages(this.#db, chatId, { after, limit });
-      const messages = this.#ledger.withPending(chatId, page.messages).filter((m) => m.seq > after).slice(0, limit);
+      const messages = this.#ledger
+        .withPending(chatId, page.messages)
+        .filter((m) => m.seq > after)
+        .slice(0, limit);
       return { messages: messages.map(serializeMessage), hasMore: page.hasMore };
     });
   }

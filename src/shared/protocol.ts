@@ -55,7 +55,15 @@ export type TurnEventName = keyof TurnEvents;
 export type TurnEvent = { [K in TurnEventName]: { event: K; data: TurnEvents[K] } }[TurnEventName];
 export type LiveFrame = { [K in keyof LiveEvents]: { type: K } & LiveEvents[K] }[keyof LiveEvents];
 
-export const TURN_EVENT_NAMES = ['user_message', 'delta', 'tool_call', 'tool_result', 'assistant_message', 'error', 'done'] as const satisfies readonly TurnEventName[];
+export const TURN_EVENT_NAMES = [
+  'user_message',
+  'delta',
+  'tool_call',
+  'tool_result',
+  'assistant_message',
+  'error',
+  'done',
+] as const satisfies readonly TurnEventName[];
 
 /** The non-streaming answer of POST /chats/:id/messages. */
 export interface TurnResult {

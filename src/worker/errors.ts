@@ -74,7 +74,9 @@ export function toApiError(error: unknown): ApiError {
 export function handleError(error: unknown, c: Context): Response {
   const apiError = toApiError(error);
   if (apiError.code === 'internal') {
-    console.error(JSON.stringify({ msg: 'unhandled error', requestId: c.get('requestId'), error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+    console.error(
+      JSON.stringify({ msg: 'unhandled error', requestId: c.get('requestId'), error: String(error), stack: error instanceof Error ? error.stack : undefined }),
+    );
   }
   if (apiError.retryAfterS !== undefined) c.header('Retry-After', String(apiError.retryAfterS));
   return c.json(errorBody(apiError.code, apiError.message), ERROR_STATUS[apiError.code]);

@@ -30,5 +30,11 @@ export async function endSessionsOfLogin(env: AppEnv, userId: string, authSessio
     .selectDistinct({ agentName: chatSessions.agentName })
     .from(chatSessions)
     .where(and(eq(chatSessions.userId, userId), eq(chatSessions.authSessionId, authSessionId), eq(chatSessions.isActive, true)));
-  await Promise.all(rows.map((r) => viaExecutor(executorFor(env, { userId, agentName: r.agentName as AgentName }).endSessionsOfLogin({ userId, agentName: r.agentName as AgentName }, authSessionId))));
+  await Promise.all(
+    rows.map((r) =>
+      viaExecutor(
+        executorFor(env, { userId, agentName: r.agentName as AgentName }).endSessionsOfLogin({ userId, agentName: r.agentName as AgentName }, authSessionId),
+      ),
+    ),
+  );
 }

@@ -32,7 +32,12 @@ function client(baseUrl) {
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (sse) headers.Accept = 'text/event-stream';
-    return fetch(`${baseUrl}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+    return fetch(`${baseUrl}/api${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
   }
   async function json(method, path, options, expected = [200, 201]) {
     const response = await request(method, path, options);
@@ -120,7 +125,11 @@ async function main() {
     await check('20 parallel session opens from 5 users make one chat each', async () => {
       const users = await Promise.all(Array.from({ length: 5 }, (_, i) => api.signUp(`opens${i}`)));
       const opens = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => api.json('POST', '/sessions', { token: users[i % 5], body: { agent: 'notes', clientInstanceId: `tab-${i}` } }).then((r) => ({ user: i % 5, chat: r.chat.id, session: r.session.id }))),
+        Array.from({ length: 20 }, (_, i) =>
+          api
+            .json('POST', '/sessions', { token: users[i % 5], body: { agent: 'notes', clientInstanceId: `tab-${i}` } })
+            .then((r) => ({ user: i % 5, chat: r.chat.id, session: r.session.id })),
+        ),
       );
       for (let u = 0; u < 5; u++) {
         const chats = new Set(opens.filter((o) => o.user === u).map((o) => o.chat));

@@ -3,7 +3,6 @@ import { catchUpAfter, chatItems, contiguousEnd, emptyConversation } from '../..
 import type { Conversation } from '../../web/src/lib/conversation';
 import { message } from './fixtures';
 
-
 const withMessages = (...seqs: number[]): Conversation => ({ ...emptyConversation(), messages: seqs.map((s) => message(s)) });
 
 describe('contiguousEnd', () => {

@@ -4,7 +4,6 @@ import { addPending, applyTurnEvent, chatItems, describeTimings, emptyConversati
 import type { Conversation } from '../../web/src/lib/conversation';
 import { message } from './fixtures';
 
-
 const apply = (c: Conversation, ...events: TurnEvent[]) => events.reduce((acc, e) => applyTurnEvent(acc, 'cm1', e), c);
 
 describe('mergeMessages', () => {

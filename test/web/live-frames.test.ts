@@ -6,7 +6,6 @@ import { applyLiveFrame, parseLiveFrame, REMOTE_TURN } from '../../web/src/lib/l
 import type { LiveStep, LiveView } from '../../web/src/lib/live-frames';
 import { message } from './fixtures';
 
-
 const user = (seq: number, clientMessageId: string, content = 'hi') => message(seq, { role: 'user', content, clientMessageId });
 const view = (conversation: Conversation = emptyConversation()): LiveView => ({ conversation, socketTurn: null });
 

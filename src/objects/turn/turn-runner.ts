@@ -89,7 +89,16 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
     const seq = deps.nextSeq();
     // The first checkpoint waits for the first token: a storage write before the model call
     // would hold its request at the output gate, and an empty reply is not worth recovering.
-    const checkpoint = { messageId, chatId: input.chatId, seq, content: '', toolCalls: [] as ToolCallRecord[], model: executor.model, startedAt: Date.now(), updatedAt: 0 };
+    const checkpoint = {
+      messageId,
+      chatId: input.chatId,
+      seq,
+      content: '',
+      toolCalls: [] as ToolCallRecord[],
+      model: executor.model,
+      startedAt: Date.now(),
+      updatedAt: 0,
+    };
     Object.assign(progress, { messageId, text: '', toolCalls: [] });
     let partial = '';
     let reply;

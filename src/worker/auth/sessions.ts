@@ -53,7 +53,10 @@ export async function resolveSessionToken(db: Db, token: string, ttlMs: number):
   resolved.set(id, { userId: row.userId, email: row.email, expiresAt: row.expiresAt, cachedUntil: now + RESOLVED_CACHE_MS });
   const refresh =
     now - row.lastSeenAt > REFRESH_EVERY_MS
-      ? db.update(authSessions).set({ lastSeenAt: now, expiresAt: now + ttlMs }).where(eq(authSessions.id, id))
+      ? db
+          .update(authSessions)
+          .set({ lastSeenAt: now, expiresAt: now + ttlMs })
+          .where(eq(authSessions.id, id))
       : null;
   return { userId: row.userId, email: row.email, authSessionId: id, refresh };
 }

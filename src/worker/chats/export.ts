@@ -28,6 +28,11 @@ export function exportMarkdown(chat: Chat, messages: ChatMessage[]): string {
 
 /** A file name safe in a Content-Disposition header. */
 export function exportFileName(chat: Chat, extension: string): string {
-  const slug = chat.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'chat';
+  const slug =
+    chat.title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'chat';
   return `${slug}-${chat.id.slice(0, 8)}.${extension}`;
 }

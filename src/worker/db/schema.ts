@@ -104,10 +104,7 @@ export const chatMessages = sqliteTable(
     timings: text('timings', { mode: 'json' }),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [
-    uniqueIndex('chat_messages_chat_seq_uq').on(t.chatId, t.seq),
-    uniqueIndex('chat_messages_chat_client_msg_uq').on(t.chatId, t.clientMessageId),
-  ],
+  (t) => [uniqueIndex('chat_messages_chat_seq_uq').on(t.chatId, t.seq), uniqueIndex('chat_messages_chat_client_msg_uq').on(t.chatId, t.clientMessageId)],
 );
 
 export const agentInstructions = sqliteTable(
@@ -160,10 +157,7 @@ export const tasks = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     completedAt: integer('completed_at'),
   },
-  (t) => [
-    index('tasks_user_status_idx').on(t.userId, t.status, t.createdAt),
-    index('tasks_user_created_idx').on(t.userId, t.createdAt),
-  ],
+  (t) => [index('tasks_user_status_idx').on(t.userId, t.status, t.createdAt), index('tasks_user_created_idx').on(t.userId, t.createdAt)],
 );
 
 export type User = typeof users.$inferSelect;
@@ -172,4 +166,3 @@ export type ChatSession = typeof chatSessions.$inferSelect;
 export type ChatMessage = typeof chatMessages.$inferSelect;
 export type Task = typeof tasks.$inferSelect;
 export type Memory = typeof agentMemories.$inferSelect;
-

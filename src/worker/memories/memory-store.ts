@@ -18,7 +18,12 @@ const newestFirst = [desc(agentMemories.createdAt), desc(sql`rowid`)] as const;
 const owned = (userId: string, agentName: string) => and(eq(agentMemories.userId, userId), eq(agentMemories.agentName, agentName));
 
 export async function listMemories(db: Db, userId: string, agentName: string, limit = 500): Promise<Memory[]> {
-  return db.select().from(agentMemories).where(owned(userId, agentName)).orderBy(...newestFirst).limit(limit);
+  return db
+    .select()
+    .from(agentMemories)
+    .where(owned(userId, agentName))
+    .orderBy(...newestFirst)
+    .limit(limit);
 }
 
 export async function addMemory(db: Db, userId: string, agentName: string, content: string, sourceChatId: string | null, limit: number): Promise<Memory> {
@@ -30,7 +35,10 @@ export async function addMemory(db: Db, userId: string, agentName: string, conte
     .where(owned(userId, agentName))
     .orderBy(...newestFirst)
     .limit(limit);
-  await db.batch([db.insert(agentMemories).values(memory), db.delete(agentMemories).where(and(owned(userId, agentName), notInArray(agentMemories.id, newest)))]);
+  await db.batch([
+    db.insert(agentMemories).values(memory),
+    db.delete(agentMemories).where(and(owned(userId, agentName), notInArray(agentMemories.id, newest))),
+  ]);
   return memory;
 }
 

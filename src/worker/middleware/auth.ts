@@ -12,7 +12,6 @@ import { ApiError } from '../errors';
 import { SESSION_COOKIE, setSessionCookie } from '../auth/session-cookie';
 import type { Auth, HonoEnv } from '../hono-env';
 
-
 export function bearerToken(header: string | undefined): string | null {
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   return match ? match[1]! : null;

@@ -25,7 +25,9 @@ export const originCheck = createMiddleware<HonoEnv>(async (c, next) => {
     const site = c.req.header('Sec-Fetch-Site');
     // Browsers send Origin on every cross-origin write; a request without it and without
     // Sec-Fetch-Site is not from a browser page, so no ambient cookie was abused.
-    const allowed = origin ? isAllowedOrigin(origin, c.req.url, readConfig(c.env).allowedOrigins) : site === undefined || site === 'same-origin' || site === 'none';
+    const allowed = origin
+      ? isAllowedOrigin(origin, c.req.url, readConfig(c.env).allowedOrigins)
+      : site === undefined || site === 'same-origin' || site === 'none';
     if (!allowed) throw new ApiError('forbidden', 'Cross-origin request refused');
   }
   await next();

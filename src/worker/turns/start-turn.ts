@@ -36,7 +36,9 @@ export async function startTurn(
   if (!request.content.trim()) throw new ApiError('bad_request', 'content: must not be empty');
   if (request.content.length > maxMessageChars) throw new ApiError('bad_request', `content: must be at most ${maxMessageChars} characters`);
   const spend = () => c.env.TURN_RATE_LIMITER.limit({ key: c.get('auth').userId });
-  const [target, budget] = budgetFirst ? await spend().then(async (b) => [b.success ? await locate() : null, b] as const) : await Promise.all([locate(), spend()]);
+  const [target, budget] = budgetFirst
+    ? await spend().then(async (b) => [b.success ? await locate() : null, b] as const)
+    : await Promise.all([locate(), spend()]);
   if (!budget.success) throw new ApiError('rate_limited', 'Too many messages; wait a minute and try again', { retryAfterS: TURN_RETRY_AFTER_S });
   if (!target) throw notFound('Chat');
   const { owner, chatId } = target;
