@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { AGENTS } from '../src/objects/agents';
+import { AGENTS } from '../src/shared/agents';
 import { toolsFor } from '../src/objects/tools';
 import type { ToolContext } from '../src/objects/tools/tool-registry';
-import { readConfig } from '../src/worker/config';
-import { createDb } from '../src/worker/db/client';
+import { readConfig } from '../src/shared/config';
+import { createDb } from '../src/db/client';
 import { signUp } from './helpers';
 
 async function context(): Promise<ToolContext & { invalidations: number }> {

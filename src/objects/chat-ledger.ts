@@ -5,12 +5,13 @@
  * eviction it is rebuilt from D1 and whatever the outbox still holds.
  */
 import type { BatchItem } from 'drizzle-orm/batch';
-import { findByClientMessageId, pageMessages } from '../worker/chats/chat-queries';
-import type { Db } from '../worker/db/client';
-import type { ChatMessage } from '../worker/db/schema';
+import { findByClientMessageId, pageMessages } from '../db/messages';
+import type { Db } from '../db/client';
+import type { ChatMessage } from '../db/schema';
 import { toWindowMessage } from './history-window';
 import type { HistoryWindow } from './history-window';
-import { messageRow, titleFrom } from './messages';
+import { messageRow } from '../db/messages';
+import { titleFrom } from './model-messages';
 import { Outbox, outboxStatements } from './outbox';
 import type { OutboxEntry } from './outbox';
 import { SerialQueue } from './serial-queue';
@@ -150,6 +151,15 @@ export class ChatLedger {
       this.#windows()?.drop(checkpoint.chatId);
     }
     await this.flush().catch(this.#onDeferred);
+  }
+
+  /** Messages after `after` (outbox included), ascending: a reconnecting client's catch-up. */
+  async pageAfter(chatId: string, after: number, limit: number): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+    const page = await pageMessages(this.#db, chatId, { after, limit });
+    const messages = this.withPending(chatId, page.messages)
+      .filter((m) => m.seq > after)
+      .slice(0, limit);
+    return { messages, hasMore: page.hasMore };
   }
 
   /** The highest seq stored (outbox or D1) in a chat: where a joining socket's history ends. */

@@ -4,13 +4,14 @@
  * from D1 at any moment, which is what makes eviction safe.
  */
 import OpenAI from 'openai';
-import type { AppConfig } from '../worker/config';
-import type { Db } from '../worker/db/client';
-import { getAgent } from './agents';
-import type { AgentDefinition } from './agents';
+import type { AppConfig } from '../shared/config';
+import type { Db } from '../db/client';
+import { getAgent } from '../shared/agents';
+import type { AgentDefinition } from '../shared/agents';
 import { HistoryWindow } from './history-window';
-import type { Owner } from './owner';
-import { compileSystemPrompt, loadPromptInputs } from './system-prompt';
+import type { Owner } from '../shared/owner';
+import { loadPromptInputs } from '../db/memories';
+import { compileSystemPrompt } from './system-prompt';
 import { toolsFor } from './tools';
 import type { ToolRegistry } from './tools/tool-registry';
 

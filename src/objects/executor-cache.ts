@@ -1,7 +1,8 @@
 /**
  * The warm executor of one (user, agent): everything a turn needs that is worth keeping in
- * memory between requests. Counts hits (served warm) and misses (had to build); the counters
- * live in the object's storage so they survive the runtime evicting the object.
+ * memory between requests. Counts turns served warm (hits) and turns that had to wait for a
+ * build (misses), as SPEC §3 defines them; session opens warm it without counting. The
+ * counters live in the object's storage so they survive the runtime evicting the object.
  */
 export interface ExecutorStats {
   hits: number;
@@ -39,13 +40,10 @@ export class ExecutorCache<T extends { builtAt: number; invalidatePrompt(): void
   }
 
   /** The warm executor, building it on a miss. Concurrent callers share one build. */
-  async acquire(): Promise<T> {
-    if (this.#current) {
-      this.#count('hits');
-      return this.#current;
-    }
+  async acquire(purpose: 'turn' | 'other'): Promise<T> {
+    if (purpose === 'turn') this.#count(this.#current ? 'hits' : 'misses');
+    if (this.#current) return this.#current;
     if (!this.#building) {
-      this.#count('misses');
       const generation = this.#generation;
       this.#building = this.#build().then(
         (built) => {

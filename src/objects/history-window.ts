@@ -2,7 +2,8 @@
  * The recent-message window of each open chat, kept warm in the executor so a turn does not
  * read D1 history, and the trimming rules that turn it into the model's context (SPEC §4.3).
  */
-import type { ChatMessage, MessageRole, MessageStatus } from '../worker/db/schema';
+import type { ChatMessage } from '../db/schema';
+import type { MessageRole, MessageStatus } from '../shared/protocol';
 
 export interface ToolCallRecord {
   id: string;

@@ -4,7 +4,6 @@
  * the object; the alarm reads each socket's last auto-response as its session's heartbeat.
  */
 import type { LiveFrame } from '../shared/protocol';
-import type { Owner } from './owner';
 
 export interface SocketAttachment {
   chatId: string;
@@ -78,25 +77,5 @@ export class LiveChannel {
         // already closed
       }
     }
-  }
-}
-
-/** What the Worker asserts when it forwards an upgrade it has already authenticated. */
-export interface LiveIntent {
-  owner: Owner;
-  chatId: string;
-  sessionId: string;
-}
-
-/** The header carrying the LiveIntent; only the Worker can reach the object, so it is trusted. */
-export const LIVE_INTENT_HEADER = 'X-Clarity-Live';
-
-export function parseLiveIntent(request: Request): LiveIntent | null {
-  const raw = request.headers.get(LIVE_INTENT_HEADER);
-  if (!raw || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return null;
-  try {
-    return JSON.parse(raw) as LiveIntent;
-  } catch {
-    return null;
   }
 }

@@ -5,9 +5,9 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { Db } from '../worker/db/client';
-import { chatMessages, chats } from '../worker/db/schema';
-import type { ChatMessage } from '../worker/db/schema';
+import type { Db } from '../db/client';
+import { chatMessages, chats } from '../db/schema';
+import type { ChatMessage } from '../db/schema';
 
 export type OutboxEntry =
   | { kind: 'message'; message: ChatMessage }

@@ -1,11 +1,13 @@
 /**
  * The turn wire protocol (SPEC §5), shared by the Worker, the executor and the web client:
  * SSE event names and payloads, also used as `{type, ...payload}` frames on the live channel.
- * Type-only apart from the name list, so the client bundle pulls in no server code.
+ * Type-only apart from the name lists, so the client bundle pulls in no server code.
  */
 
-export type MessageRole = 'user' | 'assistant' | 'tool';
-export type MessageStatus = 'complete' | 'interrupted' | 'error';
+export const MESSAGE_ROLES = ['user', 'assistant', 'tool'] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+export const MESSAGE_STATUSES = ['complete', 'interrupted', 'error'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export interface ToolCallDto {
   id: string;

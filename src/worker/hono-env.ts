@@ -1,5 +1,5 @@
 import type { RequestIdVariables } from 'hono/request-id';
-import type { AppEnv } from './config';
+import type { AppEnv } from '../shared/config';
 
 /** Who is calling, as resolved by the auth middleware. */
 export interface Auth {

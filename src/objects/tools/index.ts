@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../agents';
+import type { AgentDefinition } from '../../shared/agents';
 import { memoryTools } from './memory-tools';
 import { taskTools } from './task-tools';
 import { ToolRegistry } from './tool-registry';

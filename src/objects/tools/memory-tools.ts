@@ -1,7 +1,8 @@
 /** Long-term memory tools and the clock. */
 import { z } from 'zod';
-import { addMemory, deleteMemoriesById, searchMemories, serializeMemory } from '../../worker/memories/memory-store';
-import { plainText } from '../../worker/validation';
+import { addMemory, deleteMemoriesById, searchMemories } from '../../db/memories';
+import { serializeMemory } from '../../db/serialize';
+import { plainText } from '../../shared/schemas';
 import { defineTool, ToolError } from './tool-registry';
 
 export const memoryTools = [

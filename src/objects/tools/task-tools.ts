@@ -1,12 +1,13 @@
 /** The assistant's task tools, over the same rules as the tasks API. */
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { containsText } from '../../worker/db/contains';
-import { tasks, TASK_PRIORITIES, TASK_STATUSES } from '../../worker/db/schema';
-import type { Task } from '../../worker/db/schema';
-import { applyTaskPatch, newTask } from '../../worker/tasks/task-model';
-import type { TaskPatch } from '../../worker/tasks/task-model';
-import { plainText } from '../../worker/validation';
+import { containsText } from '../../db/contains';
+import { tasks } from '../../db/schema';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../../shared/api';
+import type { Task } from '../../db/schema';
+import { applyTaskPatch, newTask } from '../../db/tasks';
+import type { TaskPatch } from '../../db/tasks';
+import { plainText } from '../../shared/schemas';
 import { defineTool, ToolError } from './tool-registry';
 import type { ToolContext } from './tool-registry';
 

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
-import type { AppConfig } from '../../worker/config';
-import type { Db } from '../../worker/db/client';
-import type { ToolName } from '../agents';
+import type { AppConfig } from '../../shared/config';
+import type { Db } from '../../db/client';
+import type { ToolName } from '../../shared/agents';
 
 export interface ToolContext {
   db: Db;

@@ -3,7 +3,7 @@
  * second message (SPEC §4.2). Its reply is the last assistant message before the next user
  * message; tool calls made on the way are reported too.
  */
-import type { ChatMessage } from '../../worker/db/schema';
+import type { ChatMessage } from '../../db/schema';
 import type { ToolCallRecord } from '../history-window';
 
 export interface StoredTurn {

@@ -5,14 +5,15 @@
  * `done` event, whatever happens.
  */
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { AppConfig } from '../../worker/config';
-import { serializeMessage } from '../../worker/chats/serialize';
-import type { ChatMessage, MessageStatus } from '../../worker/db/schema';
+import type { AppConfig } from '../../shared/config';
+import { serializeMessage } from '../../db/serialize';
+import type { ChatMessage } from '../../db/schema';
+import type { MessageStatus, MessageTimings } from '../../shared/protocol';
 import type { BuiltExecutor } from '../executor-build';
 import { estimateTokens, toWindowMessage, trimToBudget, wellFormed } from '../history-window';
 import type { ToolCallRecord } from '../history-window';
-import { messageRow, toModelMessages, toModelToolCall } from '../messages';
-import type { Timings } from '../messages';
+import { messageRow } from '../../db/messages';
+import { toModelMessages, toModelToolCall } from '../model-messages';
 import { withCurrentDate } from '../system-prompt';
 import type { ToolContext } from '../tools/tool-registry';
 import { CHECKPOINT_INTERVAL_MS } from './checkpoints';
@@ -62,7 +63,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
   /** Stores the round's reply, complete or with the failure that ended it, and ends the stream. */
   const settle = async (content: string, failure: TurnFailure | null, seq: number, messageId: string) => {
     const status: MessageStatus = failure === null ? 'complete' : failure.code === 'interrupted' ? 'interrupted' : 'error';
-    const timings: Timings = { ...clock, totalMs: Date.now() - input.startedAt };
+    const timings: MessageTimings = { ...clock, totalMs: Date.now() - input.startedAt };
     const message = messageRow({
       id: messageId,
       chatId: input.chatId,

@@ -2,10 +2,9 @@
  * Bring-your-own identity: HS256 JWTs with audience `authenticated` and the user id in `sub`,
  * as Supabase issues them. The user row is created the first time a subject is seen.
  */
-import { eq } from 'drizzle-orm';
 import { verify } from 'hono/jwt';
-import type { Db } from '../db/client';
-import { users } from '../db/schema';
+import type { Db } from '../../db/client';
+import { findUserEmail, insertUserIfAbsent } from '../../db/auth';
 import { UNMATCHABLE_HASH } from './password';
 
 const JWT_AUDIENCE = 'authenticated';
@@ -32,20 +31,15 @@ export async function verifyJwtUser(db: Db, token: string, secret: string): Prom
 }
 
 async function findOrCreateJwtUser(db: Db, userId: string, email: string | null): Promise<JwtUser> {
-  const [existing] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
-  if (existing) return { userId, email: existing.email };
+  const existing = await findUserEmail(db, userId);
+  if (existing) return { userId, email: existing };
   // An email already taken by a password account must not merge identities: fall back to a
   // per-subject placeholder that can never collide.
   const candidates = email ? [email, `${userId}@jwt.invalid`] : [`${userId}@jwt.invalid`];
   for (const candidate of candidates) {
-    const inserted = await db
-      .insert(users)
-      .values({ id: userId, email: candidate, passwordHash: UNMATCHABLE_HASH, createdAt: Date.now() })
-      .onConflictDoNothing()
-      .returning({ email: users.email });
-    if (inserted[0]) return { userId, email: inserted[0].email };
-    const [raced] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
-    if (raced) return { userId, email: raced.email };
+    if (await insertUserIfAbsent(db, { id: userId, email: candidate, passwordHash: UNMATCHABLE_HASH, createdAt: Date.now() })) return { userId, email: candidate };
+    const raced = await findUserEmail(db, userId);
+    if (raced) return { userId, email: raced };
   }
   throw new Error('could not create the JWT user');
 }

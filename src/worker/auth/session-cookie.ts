@@ -1,7 +1,7 @@
 /** The `session` cookie: HttpOnly, SameSite=Lax, Secure everywhere but localhost. */
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import { readConfig } from '../config';
+import { readConfig } from '../../shared/config';
 import type { HonoEnv } from '../hono-env';
 
 export const SESSION_COOKIE = 'session';

@@ -1,7 +1,6 @@
 /** auth_sessions: create on login, resolve on every request (with sliding expiry), delete on logout. */
-import { and, eq, gt } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { authSessions, users } from '../db/schema';
+import type { Db } from '../../db/client';
+import { deleteLogin, findLiveLogin, insertLogin, slideLogin } from '../../db/auth';
 import { hashToken, newSessionToken } from './tokens';
 
 /** Sliding refresh is written at most this often per session, to keep auth reads write-free. */
@@ -28,7 +27,7 @@ export async function createAuthSession(db: Db, userId: string, ttlMs: number) {
   const token = newSessionToken();
   const id = await hashToken(token);
   const now = Date.now();
-  await db.insert(authSessions).values({ id, userId, createdAt: now, lastSeenAt: now, expiresAt: now + ttlMs });
+  await insertLogin(db, { id, userId, createdAt: now, lastSeenAt: now, expiresAt: now + ttlMs });
   return { token, id };
 }
 
@@ -39,29 +38,18 @@ export async function resolveSessionToken(db: Db, token: string, ttlMs: number):
   if (cached && now < cached.cachedUntil && now < cached.expiresAt) {
     return { userId: cached.userId, email: cached.email, authSessionId: id, refresh: null };
   }
-  const [row] = await db
-    .select({ userId: users.id, email: users.email, lastSeenAt: authSessions.lastSeenAt, expiresAt: authSessions.expiresAt })
-    .from(authSessions)
-    .innerJoin(users, eq(users.id, authSessions.userId))
-    .where(and(eq(authSessions.id, id), gt(authSessions.expiresAt, now)))
-    .limit(1);
+  const row = await findLiveLogin(db, id, now);
   if (!row) {
     resolved.delete(id);
     return null;
   }
   if (resolved.size >= RESOLVED_CACHE_MAX) resolved.delete(resolved.keys().next().value!);
   resolved.set(id, { userId: row.userId, email: row.email, expiresAt: row.expiresAt, cachedUntil: now + RESOLVED_CACHE_MS });
-  const refresh =
-    now - row.lastSeenAt > REFRESH_EVERY_MS
-      ? db
-          .update(authSessions)
-          .set({ lastSeenAt: now, expiresAt: now + ttlMs })
-          .where(eq(authSessions.id, id))
-      : null;
+  const refresh = now - row.lastSeenAt > REFRESH_EVERY_MS ? slideLogin(db, id, now, ttlMs) : null;
   return { userId: row.userId, email: row.email, authSessionId: id, refresh };
 }
 
 export async function deleteAuthSession(db: Db, id: string): Promise<void> {
   resolved.delete(id);
-  await db.delete(authSessions).where(eq(authSessions.id, id));
+  await deleteLogin(db, id);
 }

@@ -1,6 +1,6 @@
 /** A whole conversation as a download (GET /chats/:id/export). */
-import type { Chat, ChatMessage } from '../db/schema';
-import { serializeChat, serializeMessage } from './serialize';
+import type { Chat, ChatMessage } from '../../db/schema';
+import { serializeChat, serializeMessage } from '../../db/serialize';
 
 export function exportJson(chat: Chat, messages: ChatMessage[]): string {
   return JSON.stringify({ chat: serializeChat(chat), messages: messages.map(serializeMessage), exportedAt: Date.now() }, null, 2);

@@ -4,11 +4,12 @@
  * isolate-local cache. Owner and agent never change, so a cached answer is never wrong; a
  * deleted chat or session is refused by its executor instead.
  */
-import type { AgentName } from '../../objects/agents';
-import type { Owner } from '../../objects/owner';
-import type { Db } from '../db/client';
-import { notFound } from '../errors';
-import { findOwnedChat, findOwnedSession } from './chat-queries';
+import type { AgentName } from '../../shared/agents';
+import type { Owner } from '../../shared/owner';
+import type { Db } from '../../db/client';
+import { notFound } from '../../shared/errors';
+import { findOwnedChat } from '../../db/chats';
+import { findOwnedSession } from '../../db/sessions';
 
 const MAX_ENTRIES = 10_000;
 

@@ -4,7 +4,7 @@
  */
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
-import { readConfig } from '../config';
+import { readConfig } from '../../shared/config';
 import type { HonoEnv } from '../hono-env';
 
 export const allowedCors = createMiddleware<HonoEnv>(async (c, next) => {

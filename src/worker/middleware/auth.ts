@@ -6,9 +6,9 @@ import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { looksLikeJwt, verifyJwtUser } from '../auth/jwt';
 import { resolveSessionToken } from '../auth/sessions';
-import { readConfig } from '../config';
-import { createDb } from '../db/client';
-import { ApiError } from '../errors';
+import { readConfig } from '../../shared/config';
+import { createDb } from '../../db/client';
+import { ApiError } from '../../shared/errors';
 import { SESSION_COOKIE, setSessionCookie } from '../auth/session-cookie';
 import type { Auth, HonoEnv } from '../hono-env';
 

@@ -6,8 +6,8 @@
  */
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import { readConfig } from '../config';
-import { ApiError } from '../errors';
+import { readConfig } from '../../shared/config';
+import { ApiError } from '../../shared/errors';
 import type { HonoEnv } from '../hono-env';
 import { SESSION_COOKIE } from '../auth/session-cookie';
 import { bearerToken } from './auth';

@@ -1,19 +1,19 @@
 /** SPEC §5 Agents: the catalogue, per-user instructions and memories, and executor state. */
-import { and, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { AGENTS } from '../../objects/agents';
-import type { AgentName } from '../../objects/agents';
-import { readConfig } from '../config';
-import { createDb } from '../db/client';
-import { agentInstructions } from '../db/schema';
-import { ApiError, notFound } from '../errors';
+import { AGENTS } from '../../shared/agents';
+import type { AgentName } from '../../shared/agents';
+import { readConfig } from '../../shared/config';
+import { createDb } from '../../db/client';
+import { ApiError, notFound } from '../../shared/errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
-import { addMemory, deleteMemory, listMemories, serializeMemory } from '../memories/memory-store';
+import { addMemory, deleteMemory, getInstructions, listMemories, putInstructions } from '../../db/memories';
+import { serializeMemory } from '../../db/serialize';
 import { requireAuth } from '../middleware/auth';
-import { idSchema, plainText, validate } from '../validation';
+import { idSchema, plainText } from '../../shared/schemas';
+import { validate } from '../validation';
 import { agentPath } from './params';
 
 export const instructionsBody = z.strictObject({ instructions: z.string() });
@@ -26,7 +26,7 @@ function ownerOf(c: Context<HonoEnv>, agent: AgentName) {
 /** Instructions and memories feed the compiled prompt: the executor must recompile it. */
 async function invalidatePrompt(c: Context<HonoEnv>, agent: AgentName) {
   const owner = ownerOf(c, agent);
-  await viaExecutor(executorFor(c.env, owner).invalidatePrompt(owner));
+  await viaExecutor(executorFor(c.env, owner).invalidatePrompt());
 }
 
 export const agentRoutes = new Hono<HonoEnv>()
@@ -46,14 +46,10 @@ export const agentRoutes = new Hono<HonoEnv>()
   })
   .get('/:agent/executor', agentPath, async (c) => {
     const owner = ownerOf(c, c.req.valid('param').agent);
-    return c.json(await viaExecutor(executorFor(c.env, owner).getState(owner)));
+    return c.json(await viaExecutor(executorFor(c.env, owner).getState()));
   })
   .get('/:agent/instructions', agentPath, async (c) => {
-    const [row] = await createDb(c.env.DB)
-      .select()
-      .from(agentInstructions)
-      .where(and(eq(agentInstructions.userId, c.get('auth').userId), eq(agentInstructions.agentName, c.req.valid('param').agent)))
-      .limit(1);
+    const row = await getInstructions(createDb(c.env.DB), c.get('auth').userId, c.req.valid('param').agent);
     return c.json({ instructions: row?.instructions ?? '', updatedAt: row?.updatedAt ?? null });
   })
   .put('/:agent/instructions', agentPath, validate('json', instructionsBody), async (c) => {
@@ -62,13 +58,7 @@ export const agentRoutes = new Hono<HonoEnv>()
     const parsed = plainText(max).safeParse(c.req.valid('json').instructions);
     if (!parsed.success) throw new ApiError('bad_request', `instructions: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     const row = { userId: c.get('auth').userId, agentName: agent, instructions: parsed.data, updatedAt: Date.now() };
-    await createDb(c.env.DB)
-      .insert(agentInstructions)
-      .values(row)
-      .onConflictDoUpdate({
-        target: [agentInstructions.userId, agentInstructions.agentName],
-        set: { instructions: row.instructions, updatedAt: row.updatedAt },
-      });
+    await putInstructions(createDb(c.env.DB), row);
     await invalidatePrompt(c, agent);
     return c.json({ instructions: row.instructions, updatedAt: row.updatedAt });
   })

@@ -1,14 +1,13 @@
 /** SPEC §5 Auth: signup, login, logout, me. */
-import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { hashPassword, UNMATCHABLE_HASH, verifyPassword } from '../auth/password';
 import { createAuthSession, deleteAuthSession } from '../auth/sessions';
-import { readConfig } from '../config';
-import { createDb } from '../db/client';
-import { users } from '../db/schema';
-import { ApiError } from '../errors';
+import { readConfig } from '../../shared/config';
+import { createDb } from '../../db/client';
+import { findUserByEmail, insertUserIfAbsent } from '../../db/auth';
+import { ApiError } from '../../shared/errors';
 import type { HonoEnv } from '../hono-env';
 import { requireAuth } from '../middleware/auth';
 import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie';
@@ -40,8 +39,7 @@ export const authRoutes = new Hono<HonoEnv>()
     const db = createDb(c.env.DB);
     const passwordHash = await hashPassword(password);
     const id = crypto.randomUUID();
-    const inserted = await db.insert(users).values({ id, email, passwordHash, createdAt: Date.now() }).onConflictDoNothing().returning({ id: users.id });
-    if (!inserted[0]) throw new ApiError('conflict', 'An account with this email already exists');
+    if (!(await insertUserIfAbsent(db, { id, email, passwordHash, createdAt: Date.now() }))) throw new ApiError('conflict', 'An account with this email already exists');
     const { token } = await createAuthSession(db, id, readConfig(c.env).authSessionTtlMs);
     setSessionCookie(c, token);
     return c.json({ user: { id, email }, token }, 201);
@@ -50,7 +48,7 @@ export const authRoutes = new Hono<HonoEnv>()
     const { email, password } = c.req.valid('json');
     await checkLoginRate(c, email);
     const db = createDb(c.env.DB);
-    const [user] = await db.select().from(users).where(eq(users.email, email)).limit(1);
+    const user = await findUserByEmail(db, email);
     // Verify even for an unknown email so both failures take the same time.
     const ok = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
     if (!user || !ok) throw new ApiError('unauthorized', INVALID_LOGIN);

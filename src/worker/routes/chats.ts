@@ -2,18 +2,20 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
-import type { AgentName } from '../../objects/agents';
-import { allMessages, findOwnedChat, listChats, pageMessages } from '../chats/chat-queries';
+import type { AgentName } from '../../shared/agents';
+import { allMessages, pageMessages } from '../../db/messages';
+import { findOwnedChat, listChats } from '../../db/chats';
 import { exportFileName, exportJson, exportMarkdown } from '../chats/export';
-import { serializeChat, serializeMessage } from '../chats/serialize';
-import { createDb } from '../db/client';
-import type { Chat } from '../db/schema';
-import { notFound } from '../errors';
+import { serializeChat, serializeMessage } from '../../db/serialize';
+import { createDb } from '../../db/client';
+import type { Chat } from '../../db/schema';
+import { notFound } from '../../shared/errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
 import { requireAuth } from '../middleware/auth';
-import { cursorSchema, decodeCursor, encodeCursor, limitSchema } from '../pagination';
-import { idParam, plainText, validate } from '../validation';
+import { cursorSchema, decodeCursor, encodeCursor, limitSchema } from '../../shared/pagination';
+import { idParam, plainText } from '../../shared/schemas';
+import { validate } from '../validation';
 import { agentName } from './params';
 import { chatLiveRoutes, chatTurnRoutes } from './turns';
 
@@ -70,7 +72,7 @@ export const chatRoutes = new Hono<HonoEnv>()
   })
   .post('/', validate('json', chatCreateBody), async (c) => {
     const owner = { userId: c.get('auth').userId, agentName: c.req.valid('json').agent };
-    const chat = await viaExecutor(executorFor(c.env, owner).createChat(owner));
+    const chat = await viaExecutor(executorFor(c.env, owner).createChat());
     return c.json({ chat }, 201);
   })
   .get('/:id', validate('param', idParam), async (c) => {
@@ -79,13 +81,13 @@ export const chatRoutes = new Hono<HonoEnv>()
   .patch('/:id', validate('param', idParam), validate('json', chatPatchBody), async (c) => {
     const chat = await ownedChat(c, c.req.valid('param').id);
     const owner = ownerOf(c, chat);
-    const updated = await viaExecutor(executorFor(c.env, owner).updateChat(owner, chat.id, c.req.valid('json')));
+    const updated = await viaExecutor(executorFor(c.env, owner).updateChat(chat.id, c.req.valid('json')));
     return c.json({ chat: updated });
   })
   .delete('/:id', validate('param', idParam), async (c) => {
     const chat = await ownedChat(c, c.req.valid('param').id);
     const owner = ownerOf(c, chat);
-    await viaExecutor(executorFor(c.env, owner).deleteChat(owner, chat.id));
+    await viaExecutor(executorFor(c.env, owner).deleteChat(chat.id));
     return c.body(null, 204);
   })
   .get('/:id/messages', validate('param', idParam), validate('query', messagesQuery), async (c) => {
@@ -94,7 +96,7 @@ export const chatRoutes = new Hono<HonoEnv>()
     if (query.after !== undefined) {
       // Catching up after a reconnect must see messages the executor has not flushed yet.
       const owner = ownerOf(c, chat);
-      return c.json(await viaExecutor(executorFor(c.env, owner).messagesAfter(owner, chat.id, query.after, query.limit)));
+      return c.json(await viaExecutor(executorFor(c.env, owner).messagesAfter(chat.id, query.after, query.limit)));
     }
     const page = await pageMessages(createDb(c.env.DB), chat.id, query);
     return c.json({ messages: page.messages.map(serializeMessage), hasMore: page.hasMore });

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { readConfig } from '../config';
+import { readConfig } from '../../shared/config';
 import type { HonoEnv } from '../hono-env';
 import { APP_VERSION } from '../version';
 

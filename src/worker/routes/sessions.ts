@@ -1,18 +1,17 @@
 /** SPEC §3 from the outside: open, heartbeat, end and list a tab's sessions. */
-import { and, eq, ne } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AgentName } from '../../objects/agents';
-import { activeSessions } from '../chats/chat-queries';
-import { serializeSession } from '../chats/serialize';
+import type { AgentName } from '../../shared/agents';
+import { activeSessions, tabSessionsOnOtherAgents } from '../../db/sessions';
+import { serializeSession } from '../../db/serialize';
 import { sessionDirectory } from '../chats/owner-directory';
-import { createDb } from '../db/client';
-import { chatSessions } from '../db/schema';
+import { createDb } from '../../db/client';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
 import type { Context } from 'hono';
 import { requireAuth } from '../middleware/auth';
-import { idParam, idSchema, validate } from '../validation';
+import { idParam, idSchema } from '../../shared/schemas';
+import { validate } from '../validation';
 import { agentName } from './params';
 
 export const sessionOpenBody = z.strictObject({
@@ -25,28 +24,18 @@ export const sessionListQuery = z.object({ agent: agentName });
 
 /** A tab that opens a session with another agent leaves its old one (end_reason=replaced). */
 async function endTabSessionsOnOtherAgents(env: HonoEnv['Bindings'], userId: string, agent: AgentName, clientInstanceId: string) {
-  const others = await createDb(env.DB)
-    .select({ id: chatSessions.id, agentName: chatSessions.agentName })
-    .from(chatSessions)
-    .where(
-      and(
-        eq(chatSessions.userId, userId),
-        eq(chatSessions.clientInstanceId, clientInstanceId),
-        eq(chatSessions.isActive, true),
-        ne(chatSessions.agentName, agent),
-      ),
-    );
+  const others = await tabSessionsOnOtherAgents(createDb(env.DB), userId, agent, clientInstanceId);
   await Promise.all(
     others.map((s) => {
       const owner = { userId, agentName: s.agentName as AgentName };
-      return viaExecutor(executorFor(env, owner).endSession(owner, s.id, 'replaced'));
+      return viaExecutor(executorFor(env, owner).endSession(s.id, 'replaced'));
     }),
   );
 }
 
 async function endSession(c: Context<HonoEnv>, sessionId: string) {
   const owner = await sessionDirectory.require(createDb(c.env.DB), c.get('auth').userId, sessionId);
-  await viaExecutor(executorFor(c.env, owner).endSession(owner, sessionId, 'unload'));
+  await viaExecutor(executorFor(c.env, owner).endSession(sessionId, 'unload'));
   return c.body(null, 204);
 }
 
@@ -56,7 +45,7 @@ export const sessionRoutes = new Hono<HonoEnv>()
     const { agent, chatId, clientInstanceId } = c.req.valid('json');
     const { userId, authSessionId } = c.get('auth');
     const owner = { userId, agentName: agent };
-    const { created, ...result } = await viaExecutor(executorFor(c.env, owner).openSession(owner, { chatId, clientInstanceId, authSessionId }));
+    const { created, ...result } = await viaExecutor(executorFor(c.env, owner).openSession({ chatId, clientInstanceId, authSessionId }));
     // Only once the new session exists: a refused open leaves the tab's old one alone.
     if (clientInstanceId) await endTabSessionsOnOtherAgents(c.env, userId, agent, clientInstanceId);
     return c.json(result, created ? 201 : 200);
@@ -68,7 +57,7 @@ export const sessionRoutes = new Hono<HonoEnv>()
   .post('/:id/heartbeat', validate('param', idParam), async (c) => {
     const sessionId = c.req.valid('param').id;
     const owner = await sessionDirectory.require(createDb(c.env.DB), c.get('auth').userId, sessionId);
-    await viaExecutor(executorFor(c.env, owner).heartbeat(owner, sessionId));
+    await viaExecutor(executorFor(c.env, owner).heartbeat(sessionId));
     return c.body(null, 204);
   })
   .post('/:id/end', validate('param', idParam), (c) => endSession(c, c.req.valid('param').id))

@@ -1,19 +1,21 @@
 /** SPEC §4–5: a chat turn as SSE or JSON, stop, and the older /chat contract. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { isAgentName } from '../../objects/agents';
+import { isAgentName } from '../../shared/agents';
 import { chatDirectory } from '../chats/owner-directory';
-import { createDb } from '../db/client';
-import { ApiError } from '../errors';
+import { createDb } from '../../db/client';
+import { ApiError } from '../../shared/errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
 import { requireAuth } from '../middleware/auth';
 import { isAllowedOrigin } from '../middleware/origin-check';
-import { readConfig } from '../config';
-import { LIVE_INTENT_HEADER } from '../../objects/live-channel';
+import { readConfig } from '../../shared/config';
+import { LIVE_INTENT_HEADER } from '../../shared/live-intent';
+import type { LiveIntent } from '../../shared/live-intent';
 import { collectTurn } from '../turns/collect-turn';
 import { eventStreamResponse, startTurn, wantsEventStream } from '../turns/start-turn';
-import { idParam, idSchema, plainText, validate } from '../validation';
+import { idParam, idSchema, plainText } from '../../shared/schemas';
+import { validate } from '../validation';
 
 /** Length is checked against MAX_MESSAGE_CHARS per deployment; this cap only bounds parsing. */
 const content = plainText(60_000);
@@ -37,7 +39,7 @@ export const chatTurnRoutes = new Hono<HonoEnv>()
   .post('/:id/stop', validate('param', idParam), async (c) => {
     const chatId = c.req.valid('param').id;
     const owner = await chatDirectory.require(createDb(c.env.DB), c.get('auth').userId, chatId);
-    await viaExecutor(executorFor(c.env, owner).stop(owner, chatId));
+    await viaExecutor(executorFor(c.env, owner).stop(chatId));
     return c.body(null, 204);
   });
 
@@ -57,7 +59,7 @@ export const chatLiveRoutes = new Hono<HonoEnv>().get('/:id/live', validate('par
   }
   const chatId = c.req.valid('param').id;
   const owner = await chatDirectory.require(createDb(c.env.DB), auth.userId, chatId);
-  const intent = { owner, chatId, sessionId: c.req.valid('query').sessionId };
+  const intent: LiveIntent = { chatId, sessionId: c.req.valid('query').sessionId };
   const upgraded = await executorFor(c.env, owner).fetch('https://executor/live', {
     headers: { Upgrade: 'websocket', [LIVE_INTENT_HEADER]: JSON.stringify(intent) },
   });
@@ -87,7 +89,7 @@ export const compatChatRoutes = new Hono<HonoEnv>().use(requireAuth).post('/', v
       const known = await chatDirectory.find(createDb(c.env.DB), owner.userId, body.session_id);
       if (!known || known.agentName !== agentName) return null;
     }
-    return { owner, chatId: await viaExecutor(executorFor(c.env, owner).resolveChat(owner, body.session_id ?? null)) };
+    return { owner, chatId: await viaExecutor(executorFor(c.env, owner).resolveChat(body.session_id ?? null)) };
   };
   const { chatId, stream } = await startTurn(c, locate, { content: body.message, clientMessageId: body.client_message_id }, { budgetFirst: true });
   if (wantsEventStream(c)) return eventStreamResponse(stream);

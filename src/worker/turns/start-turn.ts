@@ -1,8 +1,8 @@
 /** Shared by the chat messages route and the compatibility /chat endpoint. */
 import type { Context } from 'hono';
-import type { Owner } from '../../objects/owner';
-import { readConfig } from '../config';
-import { ApiError, notFound } from '../errors';
+import type { Owner } from '../../shared/owner';
+import { readConfig } from '../../shared/config';
+import { ApiError, notFound } from '../../shared/errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
 
@@ -42,7 +42,7 @@ export async function startTurn(
   if (!budget.success) throw new ApiError('rate_limited', 'Too many messages; wait a minute and try again', { retryAfterS: TURN_RETRY_AFTER_S });
   if (!target) throw notFound('Chat');
   const { owner, chatId } = target;
-  return { chatId, stream: await viaExecutor(executorFor(c.env, owner).sendMessage(owner, { chatId, ...request })) };
+  return { chatId, stream: await viaExecutor(executorFor(c.env, owner).sendMessage({ chatId, ...request })) };
 }
 
 export function eventStreamResponse(stream: ReadableStream<Uint8Array>): Response {

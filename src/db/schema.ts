@@ -4,6 +4,10 @@
  * `npm run db:generate` turns changes here into a new migration under migrations/.
  */
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { END_REASONS, TASK_PRIORITIES, TASK_STATUSES } from '../shared/api';
+import { MESSAGE_ROLES, MESSAGE_STATUSES } from '../shared/protocol';
+
+export type { EndReason, TaskPriority, TaskStatus } from '../shared/api';
 
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
@@ -46,9 +50,6 @@ export const chats = sqliteTable(
   (t) => [index('chats_user_agent_updated_idx').on(t.userId, t.agentName, t.updatedAt)],
 );
 
-export const END_REASONS = ['unload', 'expired', 'logout', 'replaced'] as const;
-export type EndReason = (typeof END_REASONS)[number];
-
 export const chatSessions = sqliteTable(
   'chat_sessions',
   {
@@ -75,11 +76,6 @@ export const chatSessions = sqliteTable(
     index('chat_sessions_auth_session_idx').on(t.authSessionId),
   ],
 );
-
-export const MESSAGE_ROLES = ['user', 'assistant', 'tool'] as const;
-export type MessageRole = (typeof MESSAGE_ROLES)[number];
-export const MESSAGE_STATUSES = ['complete', 'interrupted', 'error'] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export const chatMessages = sqliteTable(
   'chat_messages',
@@ -135,11 +131,6 @@ export const agentMemories = sqliteTable(
   },
   (t) => [index('agent_memories_user_agent_created_idx').on(t.userId, t.agentName, t.createdAt)],
 );
-
-export const TASK_STATUSES = ['todo', 'doing', 'done'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const TASK_PRIORITIES = ['low', 'normal', 'high'] as const;
-export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 
 export const tasks = sqliteTable(
   'tasks',

@@ -1,16 +1,12 @@
 /**
- * agent_memories for the HTTP routes and the remember/recall/forget tools. At most
+ * agent_memories and agent_instructions for the HTTP routes and the remember/recall/forget tools. At most
  * MEMORY_LIMIT per (user, agent): adding one past the cap prunes the oldest in the same batch.
  */
 import { and, desc, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import { containsText } from '../db/contains';
-import { agentMemories } from '../db/schema';
-import type { Memory } from '../db/schema';
-
-export function serializeMemory(m: Memory) {
-  return { id: m.id, content: m.content, createdAt: m.createdAt };
-}
+import type { Db } from './client';
+import { containsText } from './contains';
+import { agentMemories, agentInstructions } from './schema';
+import type { Memory } from './schema';
 
 /** Insertion order breaks ties between memories saved in the same millisecond. */
 const newestFirst = [desc(agentMemories.createdAt), desc(sql`rowid`)] as const;
@@ -72,4 +68,46 @@ export async function deleteMemoriesById(db: Db, userId: string, agentName: stri
     .where(and(owned(userId, agentName), inArray(agentMemories.id, ids)))
     .returning({ id: agentMemories.id });
   return deleted.length;
+}
+
+export async function getInstructions(db: Db, userId: string, agentName: string) {
+  const [row] = await db
+    .select()
+    .from(agentInstructions)
+    .where(and(eq(agentInstructions.userId, userId), eq(agentInstructions.agentName, agentName)))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function putInstructions(db: Db, row: typeof agentInstructions.$inferInsert): Promise<void> {
+  await db
+    .insert(agentInstructions)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [agentInstructions.userId, agentInstructions.agentName],
+      set: { instructions: row.instructions, updatedAt: row.updatedAt },
+    });
+}
+
+/** What the executor compiles into the system prompt: the instructions and the newest memories, one round trip. */
+export interface PromptInputs {
+  instructions: string;
+  memories: { content: string; createdAt: number }[];
+}
+
+export async function loadPromptInputs(db: Db, userId: string, agentName: string, memoryLimit: number): Promise<PromptInputs> {
+  const [instructionRows, memories] = await db.batch([
+    db
+      .select({ instructions: agentInstructions.instructions })
+      .from(agentInstructions)
+      .where(and(eq(agentInstructions.userId, userId), eq(agentInstructions.agentName, agentName)))
+      .limit(1),
+    db
+      .select({ content: agentMemories.content, createdAt: agentMemories.createdAt })
+      .from(agentMemories)
+      .where(and(eq(agentMemories.userId, userId), eq(agentMemories.agentName, agentName)))
+      .orderBy(desc(agentMemories.createdAt))
+      .limit(memoryLimit),
+  ]);
+  return { instructions: instructionRows[0]?.instructions ?? '', memories };
 }

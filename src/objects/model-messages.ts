@@ -1,28 +1,6 @@
-/** Building chat_messages rows and the model's view of them. */
+/** The chat as the model sees it, and a title from a first message. */
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { ChatMessage } from '../worker/db/schema';
-import type { MessageTimings } from '../shared/protocol';
 import type { ToolCallRecord, WindowMessage } from './history-window';
-
-export function messageRow(fields: Pick<ChatMessage, 'chatId' | 'seq' | 'role'> & Partial<ChatMessage>): ChatMessage {
-  return {
-    id: crypto.randomUUID(),
-    content: '',
-    toolCalls: null,
-    toolCallId: null,
-    name: null,
-    status: 'complete',
-    clientMessageId: null,
-    model: null,
-    promptTokens: null,
-    completionTokens: null,
-    timings: null,
-    createdAt: Date.now(),
-    ...fields,
-  };
-}
-
-export type Timings = MessageTimings;
 
 /** The window as the model sees it; failed replies with nothing in them carry no context. */
 export function toModelMessages(messages: readonly WindowMessage[]): ChatCompletionMessageParam[] {

@@ -1,0 +1,45 @@
+/** users and auth_sessions (logins): written and read by the Worker's auth only. */
+import { and, eq, gt } from 'drizzle-orm';
+import type { Db } from './client';
+import { authSessions, users } from './schema';
+import type { User } from './schema';
+
+/** Inserts the user unless the email (or id) is taken; answers whether it did. */
+export async function insertUserIfAbsent(db: Db, user: User): Promise<boolean> {
+  const inserted = await db.insert(users).values(user).onConflictDoNothing().returning({ id: users.id });
+  return inserted.length > 0;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | null> {
+  const [user] = await db.select().from(users).where(eq(users.email, email)).limit(1);
+  return user ?? null;
+}
+
+export async function findUserEmail(db: Db, userId: string): Promise<string | null> {
+  const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
+  return user?.email ?? null;
+}
+
+export async function insertLogin(db: Db, login: typeof authSessions.$inferInsert): Promise<void> {
+  await db.insert(authSessions).values(login);
+}
+
+/** A login that has not expired, with its user's email; null when there is none. */
+export async function findLiveLogin(db: Db, id: string, now: number) {
+  const [row] = await db
+    .select({ userId: users.id, email: users.email, lastSeenAt: authSessions.lastSeenAt, expiresAt: authSessions.expiresAt })
+    .from(authSessions)
+    .innerJoin(users, eq(users.id, authSessions.userId))
+    .where(and(eq(authSessions.id, id), gt(authSessions.expiresAt, now)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Slides a login's expiry forward (sliding sessions). */
+export function slideLogin(db: Db, id: string, now: number, ttlMs: number) {
+  return db.update(authSessions).set({ lastSeenAt: now, expiresAt: now + ttlMs }).where(eq(authSessions.id, id));
+}
+
+export async function deleteLogin(db: Db, id: string): Promise<void> {
+  await db.delete(authSessions).where(eq(authSessions.id, id));
+}

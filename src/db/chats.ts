@@ -1,0 +1,111 @@
+/**
+ * chats: reads for any layer, writes for the executor (the only writer of a (user, agent)'s
+ * chats). D1 has no interactive transactions, so multi-row writes go in one `db.batch`.
+ */
+import { and, desc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Cursor } from '../shared/pagination';
+import type { LastMessageDto } from '../shared/api';
+import type { Db } from './client';
+import { containsText } from './contains';
+import { chatMessages, chats, chatSessions } from './schema';
+import type { Chat, ChatMessage } from './schema';
+
+export const DEFAULT_CHAT_TITLE = 'New chat';
+
+export function newChat(userId: string, agentName: string, now: number): Chat {
+  return { id: crypto.randomUUID(), userId, agentName, title: DEFAULT_CHAT_TITLE, titleLocked: false, createdAt: now, updatedAt: now, archivedAt: null };
+}
+
+export async function findOwnedChat(db: Db, userId: string, chatId: string): Promise<Chat | null> {
+  const [chat] = await db
+    .select()
+    .from(chats)
+    .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+    .limit(1);
+  return chat ?? null;
+}
+
+export async function latestOpenChat(db: Db, userId: string, agentName: string): Promise<Chat | null> {
+  const [chat] = await db
+    .select()
+    .from(chats)
+    .where(and(eq(chats.userId, userId), eq(chats.agentName, agentName), isNull(chats.archivedAt)))
+    .orderBy(desc(chats.updatedAt))
+    .limit(1);
+  return chat ?? null;
+}
+
+export type ArchivedFilter = 'exclude' | 'only' | 'include';
+
+export interface ListChatsOptions {
+  userId: string;
+  agent: string;
+  after: Cursor | null;
+  limit: number;
+  archived: ArchivedFilter;
+  query?: string | undefined;
+}
+
+// Written out in full: inside a raw subquery drizzle renders a column without its table,
+// and a bare "id" would resolve to the message's own id.
+const lastMessageJson = sql<string | null>`(
+  SELECT json_object('role', m.role, 'content', substr(m.content, 1, 280), 'createdAt', m.created_at)
+  FROM chat_messages m WHERE m.chat_id = "chats"."id" AND m.role != 'tool' ORDER BY m.seq DESC LIMIT 1
+)`;
+
+/** Newest first by updatedAt, one round trip including each chat's last message. */
+export async function listChats(db: Db, o: ListChatsOptions) {
+  const rows = await db
+    .select({ chat: chats, lastMessage: lastMessageJson })
+    .from(chats)
+    .where(
+      and(
+        eq(chats.userId, o.userId),
+        eq(chats.agentName, o.agent),
+        o.archived === 'exclude' ? isNull(chats.archivedAt) : o.archived === 'only' ? isNotNull(chats.archivedAt) : undefined,
+        o.query ? containsText(chats.title, o.query) : undefined,
+        o.after ? or(lt(chats.updatedAt, o.after.at), and(eq(chats.updatedAt, o.after.at), lt(chats.id, o.after.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(chats.updatedAt), desc(chats.id))
+    .limit(o.limit + 1);
+  return {
+    rows: rows.slice(0, o.limit).map((r) => ({ chat: r.chat, lastMessage: r.lastMessage ? (JSON.parse(r.lastMessage) as LastMessageDto) : null })),
+    hasMore: rows.length > o.limit,
+  };
+}
+
+/** The caller's chat and its newest messages (ascending) in one round trip; chat null if not theirs. */
+export async function ownedChatWithLatest(db: Db, userId: string, chatId: string, limit: number): Promise<{ chat: Chat | null; messages: ChatMessage[] }> {
+  const [chatRows, newest] = await db.batch([
+    db
+      .select()
+      .from(chats)
+      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
+      .limit(1),
+    db.select().from(chatMessages).where(eq(chatMessages.chatId, chatId)).orderBy(desc(chatMessages.seq)).limit(limit),
+  ]);
+  return { chat: chatRows[0] ?? null, messages: newest.reverse() };
+}
+
+export async function insertChat(db: Db, chat: Chat): Promise<void> {
+  await db.insert(chats).values(chat);
+}
+
+export async function updateChatRow(
+  db: Db,
+  chatId: string,
+  changes: Partial<Pick<Chat, 'title' | 'titleLocked' | 'archivedAt' | 'updatedAt'>>,
+): Promise<Chat | null> {
+  const [chat] = await db.update(chats).set(changes).where(eq(chats.id, chatId)).returning();
+  return chat ?? null;
+}
+
+/** Deletes a chat with its messages and sessions, all or nothing. */
+export async function deleteChatRows(db: Db, chatId: string): Promise<void> {
+  await db.batch([
+    db.delete(chatMessages).where(eq(chatMessages.chatId, chatId)),
+    db.delete(chatSessions).where(eq(chatSessions.chatId, chatId)),
+    db.delete(chats).where(eq(chats.id, chatId)),
+  ]);
+}

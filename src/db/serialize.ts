@@ -1,0 +1,52 @@
+/** Rows to the API's JSON shapes (src/shared/api.ts, src/shared/protocol.ts). */
+import type { ChatDto, LastMessageDto, MemoryDto, SessionDto, TaskDto } from '../shared/api';
+import type { MessageDto, MessageTimings, ToolCallDto } from '../shared/protocol';
+import type { Chat, ChatMessage, ChatSession, Memory, Task } from './schema';
+
+export function serializeChat(chat: Chat, lastMessage: LastMessageDto | null = null): ChatDto {
+  return {
+    id: chat.id,
+    agentName: chat.agentName,
+    title: chat.title,
+    createdAt: chat.createdAt,
+    updatedAt: chat.updatedAt,
+    archived: chat.archivedAt !== null,
+    lastMessage,
+  };
+}
+
+export function serializeMessage(m: ChatMessage): MessageDto {
+  return {
+    id: m.id,
+    seq: m.seq,
+    role: m.role,
+    content: m.content,
+    toolCalls: (m.toolCalls as ToolCallDto[] | null) ?? null,
+    toolCallId: m.toolCallId,
+    name: m.name,
+    status: m.status,
+    clientMessageId: m.clientMessageId,
+    timings: (m.timings as MessageTimings | null) ?? null,
+    createdAt: m.createdAt,
+  };
+}
+
+export function serializeSession(s: Pick<ChatSession, 'id' | 'chatId' | 'agentName' | 'isActive' | 'lastHeartbeatAt' | 'createdAt'>): SessionDto {
+  return {
+    id: s.id,
+    chatId: s.chatId,
+    agentName: s.agentName,
+    isActive: s.isActive,
+    lastHeartbeatAt: s.lastHeartbeatAt,
+    createdAt: s.createdAt,
+  };
+}
+
+export function serializeTask(task: Task): TaskDto {
+  const { id, title, notes, status, priority, dueAt, createdAt, updatedAt, completedAt } = task;
+  return { id, title, notes, status, priority, dueAt, createdAt, updatedAt, completedAt };
+}
+
+export function serializeMemory(m: Memory): MemoryDto {
+  return { id: m.id, content: m.content, createdAt: m.createdAt };
+}

@@ -1,0 +1,79 @@
+/**
+ * Which chats are this executor's: a chat belongs to it when its row has the owner's user and
+ * agent. The first check of a chat reads D1; the answer is remembered, so a warm turn makes
+ * no ownership read. Also creates chats, which only the executor does.
+ */
+import { findOwnedChat, insertChat, latestOpenChat, newChat, ownedChatWithLatest } from '../db/chats';
+import type { Db } from '../db/client';
+import type { Chat, ChatMessage } from '../db/schema';
+import { notFound } from '../shared/errors';
+import type { Owner } from '../shared/owner';
+
+export class ChatAccess {
+  readonly #db: Db;
+  readonly #owner: Owner;
+  readonly #known = new Set<string>();
+
+  constructor(db: Db, owner: Owner) {
+    this.#db = db;
+    this.#owner = owner;
+  }
+
+  /** The chat's row, or 404 when it is another user's, another agent's or gone. */
+  async owned(chatId: string): Promise<Chat> {
+    return this.#accept(await findOwnedChat(this.#db, this.#owner.userId, chatId), chatId);
+  }
+
+  /** Refuses a chat that is not this owner's: one D1 read the first time, none after. */
+  async check(chatId: string): Promise<void> {
+    if (!this.#known.has(chatId)) await this.owned(chatId);
+  }
+
+  knows(chatId: string): boolean {
+    return this.#known.has(chatId);
+  }
+
+  /** Ownership and the newest `limit` messages in one round trip (a turn on a cold chat). */
+  async ownedWithLatest(chatId: string, limit: number): Promise<ChatMessage[]> {
+    const read = await ownedChatWithLatest(this.#db, this.#owner.userId, chatId, limit);
+    this.#accept(read.chat, chatId);
+    return read.messages;
+  }
+
+  /** The owner's most recently updated open chat, if any. */
+  latestOpen(): Promise<Chat | null> {
+    return latestOpenChat(this.#db, this.#owner.userId, this.#owner.agentName);
+  }
+
+  /** A new chat row, not yet stored (a session open stores it in its own batch). */
+  draft(now = Date.now()): Chat {
+    return newChat(this.#owner.userId, this.#owner.agentName, now);
+  }
+
+  async create(): Promise<Chat> {
+    const chat = this.draft();
+    await insertChat(this.#db, chat);
+    this.remember(chat.id);
+    return chat;
+  }
+
+  /** The chat named, or the latest open one, or a new one: where the compatibility API talks. */
+  async resolve(chatId: string | null): Promise<Chat> {
+    if (chatId) return this.owned(chatId);
+    return (await this.latestOpen()) ?? (await this.create());
+  }
+
+  remember(chatId: string): void {
+    this.#known.add(chatId);
+  }
+
+  forget(chatId: string): void {
+    this.#known.delete(chatId);
+  }
+
+  #accept(chat: Chat | null, chatId: string): Chat {
+    if (!chat || chat.agentName !== this.#owner.agentName) throw notFound('Chat');
+    this.#known.add(chatId);
+    return chat;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Whose executor this is, from the object's own name (`ctx.id.name`), never from a caller.
+ * The name is also kept in the object's storage the first time it is seen: the local runtime
+ * wakes an evicted object's alarm with a nameless id (workerd#6850), and an alarm must still
+ * know whose sessions and messages it is looking after.
+ */
+import { parseExecutorName } from '../shared/owner';
+import type { Owner } from '../shared/owner';
+
+const NAME_KEY = 'executor-name';
+
+export function executorIdentity(ctx: DurableObjectState): Owner {
+  const stored = ctx.storage.kv.get<string>(NAME_KEY);
+  const name = ctx.id.name ?? stored;
+  if (!name) throw new Error('executor has no name: it must be reached with getByName');
+  if (stored !== name) {
+    if (stored) throw new Error('executor name changed'); // one object, one owner, ever
+    ctx.storage.kv.put(NAME_KEY, name);
+  }
+  const owner = parseExecutorName(name);
+  if (!owner) throw new Error(`not an executor name: ${name}`);
+  return owner;
+}
