@@ -1,15 +1,30 @@
 /**
- * The typed API client (`hc<AppType>`) and the one way to call it: `call()` answers the success
- * body or throws an `ApiError` carrying the server's `{error:{code,message}}`.
+ * The typed API client: one function per endpoint of SPEC §5, typed with the DTOs the Worker's
+ * serializers share (src/shared/api.ts), and `call()`, the one way every request goes out: it
+ * answers the success body or throws an `ApiError` carrying the server's `{error:{code,message}}`.
  */
-import { hc } from 'hono/client';
-import type { ClientResponse, InferRequestType, parseResponse } from 'hono/client';
-import type { AppType } from '../../../src/worker/app';
+import type { AgentName } from '../../../src/shared/agents';
+import type {
+  AgentsResponse,
+  AuthResult,
+  ChatDto,
+  ChatPage,
+  HealthDto,
+  InstructionsDto,
+  MemoryDto,
+  MessagePage,
+  SessionOpenResult,
+  TaskDto,
+  TaskPage,
+  TaskPriority,
+  TaskStatus,
+  UserDto,
+} from '../../../src/shared/api';
 
-export const api = hc<AppType>('/api', { init: { credentials: 'same-origin' } });
+// A type only: the agents module also holds the server's prompts, which must stay out of the bundle.
+export type { AgentName };
 
-/** The server's agent names, as its path validator types them. */
-export type AgentName = InferRequestType<(typeof api.agents)[':agent']['instructions']['$get']>['param']['agent'];
+const BASE = '/api';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -53,25 +68,126 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
 
 export const networkError = () => new ApiError(0, 'network', "Can't reach Clarity. Check your connection and try again.");
 
-type Success<T extends ClientResponse<unknown>> = Awaited<ReturnType<typeof parseResponse<T>>>;
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Query = Record<string, string | number | undefined>;
 
-/** Await an `api.…` request: the typed success body, or a thrown ApiError. */
-export async function call<T extends ClientResponse<unknown>>(request: Promise<T>, options: { quiet401?: boolean } = {}): Promise<Success<T>> {
-  let res: T;
+export interface CallOptions {
+  json?: unknown;
+  query?: Query;
+  /** A 401 here is an answer (wrong password, already signed out), not an expired sign-in. */
+  quiet401?: boolean;
+}
+
+/** `/api` + path + the defined query parameters. */
+export function apiUrl(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const search = params.toString();
+  return `${BASE}${path}${search ? `?${search}` : ''}`;
+}
+
+/** One request: the success body (undefined for 204), or a thrown ApiError (status 0 when the network failed). */
+export async function call<T>(method: Method, path: string, options: CallOptions = {}): Promise<T> {
+  let res: Response;
   try {
-    res = await request;
+    res = await fetch(apiUrl(path, options.query), {
+      method,
+      credentials: 'same-origin',
+      headers: options.json === undefined ? undefined : { 'Content-Type': 'application/json' },
+      body: options.json === undefined ? undefined : JSON.stringify(options.json),
+    });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw networkError();
   }
   if (!res.ok) {
-    const error = await errorFromResponse(res as unknown as Response);
+    const error = await errorFromResponse(res);
     if (error.status === 401 && !options.quiet401) for (const listener of unauthorizedListeners) listener();
     throw error;
   }
-  if (res.status === 204) return undefined as Success<T>;
-  return (await res.json()) as Success<T>;
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
 }
+
+const id = (value: string) => encodeURIComponent(value);
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+export type ArchiveFilter = 'exclude' | 'only' | 'include';
+export interface ChatListQuery {
+  agent: string;
+  archived?: ArchiveFilter;
+  q?: string;
+  cursor?: string;
+  limit?: number;
+}
+export interface ChatPatch {
+  title?: string;
+  archived?: boolean;
+}
+/** `before` pages back through history, `after` catches up; never both. */
+export type MessagesQuery = ({ before: number; after?: never } | { after: number; before?: never }) & { limit?: number };
+export interface SessionOpenBody {
+  agent: string;
+  chatId?: string;
+  clientInstanceId?: string;
+}
+export interface TaskFieldsBody {
+  title?: string;
+  notes?: string;
+  status?: TaskStatus;
+  priority?: TaskPriority;
+  dueAt?: number | null;
+}
+export type TaskCreateBody = TaskFieldsBody & { title: string };
+export interface TaskListQuery {
+  status?: TaskStatus;
+  cursor?: string;
+  limit?: number;
+}
+
+export const api = {
+  health: () => call<HealthDto>('GET', '/health'),
+  auth: {
+    me: () => call<{ user: UserDto }>('GET', '/auth/me', { quiet401: true }),
+    login: (body: Credentials) => call<AuthResult>('POST', '/auth/login', { json: body, quiet401: true }),
+    signup: (body: Credentials) => call<AuthResult>('POST', '/auth/signup', { json: body, quiet401: true }),
+    logout: () => call<void>('POST', '/auth/logout', { quiet401: true }),
+  },
+  agents: {
+    list: () => call<AgentsResponse>('GET', '/agents'),
+    instructions: (agent: AgentName) => call<InstructionsDto>('GET', `/agents/${id(agent)}/instructions`),
+    saveInstructions: (agent: AgentName, instructions: string) =>
+      call<InstructionsDto>('PUT', `/agents/${id(agent)}/instructions`, { json: { instructions } }),
+    memories: (agent: AgentName) => call<{ memories: MemoryDto[] }>('GET', `/agents/${id(agent)}/memories`),
+    addMemory: (agent: AgentName, content: string) => call<{ memory: MemoryDto }>('POST', `/agents/${id(agent)}/memories`, { json: { content } }),
+    deleteMemory: (agent: AgentName, memoryId: string) => call<void>('DELETE', `/agents/${id(agent)}/memories/${id(memoryId)}`),
+  },
+  chats: {
+    list: (query: ChatListQuery) => call<ChatPage>('GET', '/chats', { query: { ...query } }),
+    create: (agent: string) => call<{ chat: ChatDto }>('POST', '/chats', { json: { agent } }),
+    get: (chatId: string) => call<{ chat: ChatDto }>('GET', `/chats/${id(chatId)}`),
+    update: (chatId: string, patch: ChatPatch) => call<{ chat: ChatDto }>('PATCH', `/chats/${id(chatId)}`, { json: patch }),
+    remove: (chatId: string) => call<void>('DELETE', `/chats/${id(chatId)}`),
+    messages: (chatId: string, query: MessagesQuery) => call<MessagePage>('GET', `/chats/${id(chatId)}/messages`, { query: { ...query } }),
+    stop: (chatId: string) => call<void>('POST', `/chats/${id(chatId)}/stop`),
+  },
+  sessions: {
+    open: (body: SessionOpenBody) => call<SessionOpenResult>('POST', '/sessions', { json: body }),
+    heartbeat: (sessionId: string) => call<void>('POST', `/sessions/${id(sessionId)}/heartbeat`),
+    /** Quiet: after a logout the server has ended it already. */
+    end: (sessionId: string) => call<void>('POST', `/sessions/${id(sessionId)}/end`, { quiet401: true }),
+  },
+  tasks: {
+    list: (query: TaskListQuery = {}) => call<TaskPage>('GET', '/tasks', { query: { ...query } }),
+    get: (taskId: string) => call<{ task: TaskDto }>('GET', `/tasks/${id(taskId)}`),
+    create: (body: TaskCreateBody) => call<{ task: TaskDto }>('POST', '/tasks', { json: body }),
+    update: (taskId: string, patch: TaskFieldsBody) => call<{ task: TaskDto }>('PATCH', `/tasks/${id(taskId)}`, { json: patch }),
+    remove: (taskId: string) => call<void>('DELETE', `/tasks/${id(taskId)}`),
+  },
+};
 
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;

@@ -2,20 +2,9 @@
  * Task editing rules without the UI: which fields changed (dirty tracking), the patch to send,
  * and an optimistic update of a list that can be rolled back when the server refuses it.
  */
-export type TaskStatus = 'todo' | 'doing' | 'done';
-export type TaskPriority = 'low' | 'normal' | 'high';
+import type { TaskDto } from '../../../src/shared/api';
 
-export interface TaskDto {
-  id: string;
-  title: string;
-  notes: string;
-  status: TaskStatus;
-  priority: TaskPriority;
-  dueAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-  completedAt: number | null;
-}
+export type { TaskDto, TaskPriority, TaskStatus } from '../../../src/shared/api';
 
 export const EDITABLE_FIELDS = ['title', 'notes', 'status', 'priority', 'dueAt'] as const;
 export type TaskFields = Pick<TaskDto, (typeof EDITABLE_FIELDS)[number]>;

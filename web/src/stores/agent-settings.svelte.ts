@@ -1,22 +1,16 @@
 /** One agent's custom instructions and memories (SPEC §7 Agent settings). */
-import { api, call, messageOf } from '../lib/api';
+import type { MemoryDto } from '../../../src/shared/api';
+import { api, messageOf } from '../lib/api';
 import type { AgentName } from '../lib/api';
 
 export const MAX_INSTRUCTIONS_CHARS = 8000;
-
-type MemoriesResult = Awaited<ReturnType<typeof memoriesRequest>>;
-export type Memory = MemoriesResult['memories'][number];
-
-function memoriesRequest(agent: AgentName) {
-  return call(api.agents[':agent'].memories.$get({ param: { agent } }));
-}
 
 class AgentSettingsStore {
   agent = $state<AgentName | null>(null);
   savedInstructions = $state('');
   instructions = $state('');
   updatedAt = $state<number | null>(null);
-  memories = $state<Memory[]>([]);
+  memories = $state<MemoryDto[]>([]);
   loading = $state(false);
   saving = $state(false);
   error = $state<string | null>(null);
@@ -29,7 +23,7 @@ class AgentSettingsStore {
     this.error = null;
     this.notice = null;
     try {
-      const [instructions, memories] = await Promise.all([call(api.agents[':agent'].instructions.$get({ param: { agent } })), memoriesRequest(agent)]);
+      const [instructions, memories] = await Promise.all([api.agents.instructions(agent), api.agents.memories(agent)]);
       if (this.agent !== agent) return;
       this.savedInstructions = instructions.instructions;
       this.instructions = instructions.instructions;
@@ -49,7 +43,7 @@ class AgentSettingsStore {
     this.error = null;
     this.notice = null;
     try {
-      const result = await call(api.agents[':agent'].instructions.$put({ param: { agent }, json: { instructions: this.instructions } }));
+      const result = await api.agents.saveInstructions(agent, this.instructions);
       this.savedInstructions = result.instructions;
       this.instructions = result.instructions;
       this.updatedAt = result.updatedAt;
@@ -70,7 +64,7 @@ class AgentSettingsStore {
     const agent = this.agent;
     if (!agent) return false;
     try {
-      const { memory } = await call(api.agents[':agent'].memories.$post({ param: { agent }, json: { content } }));
+      const { memory } = await api.agents.addMemory(agent, content);
       this.memories = [memory, ...this.memories];
       return true;
     } catch (error) {
@@ -85,7 +79,7 @@ class AgentSettingsStore {
     const before = this.memories;
     this.memories = this.memories.filter((m) => m.id !== id);
     try {
-      await call(api.agents[':agent'].memories[':id'].$delete({ param: { agent, id } }));
+      await api.agents.deleteMemory(agent, id);
     } catch (error) {
       this.memories = before;
       this.error = messageOf(error);

@@ -1,5 +1,5 @@
 /** Server facts the UI shows: the agent catalogue and whether the built-in demo model answers. */
-import { api, call } from '../lib/api';
+import { api } from '../lib/api';
 import type { AgentName } from '../lib/api';
 
 export interface AgentInfo {
@@ -23,7 +23,7 @@ class AppInfo {
 
   async loadHealth(): Promise<void> {
     try {
-      const health = await call(api.health.$get());
+      const health = await api.health();
       this.demoMode = health.demoMode;
       this.version = health.version;
       // The server's HEARTBEAT_INTERVAL_S, so a deployment (or the e2e suite) sets one number.
@@ -39,8 +39,9 @@ class AppInfo {
   }
 
   async loadAgents(): Promise<void> {
-    const result = await call(api.agents.$get());
-    this.agents = result.agents.map((a) => ({ ...a, tools: [...a.tools] }));
+    const result = await api.agents.list();
+    // The server's catalogue is where agent names come from: these are AgentNames by definition.
+    this.agents = result.agents.map((a) => ({ ...a, name: a.name as AgentName, tools: [...a.tools] }));
     this.demoMode = result.demoMode;
   }
 

@@ -1,10 +1,8 @@
 /** Who is signed in. `expired` means a request just answered 401: ask again without losing the screen. */
-import { api, call, onUnauthorized } from '../lib/api';
+import type { UserDto } from '../../../src/shared/api';
+import { api, onUnauthorized } from '../lib/api';
 
-export interface User {
-  id: string;
-  email: string;
-}
+export type User = UserDto;
 
 type Status = 'loading' | 'signed-out' | 'signed-in';
 
@@ -23,7 +21,7 @@ class AuthStore {
 
   async check(): Promise<void> {
     try {
-      const { user } = await call(api.auth.me.$get(), { quiet401: true });
+      const { user } = await api.auth.me();
       this.user = user;
       this.status = 'signed-in';
     } catch {
@@ -33,12 +31,12 @@ class AuthStore {
   }
 
   async login(email: string, password: string): Promise<void> {
-    const { user } = await call(api.auth.login.$post({ json: { email, password } }), { quiet401: true });
+    const { user } = await api.auth.login({ email, password });
     await this.#became(user);
   }
 
   async signup(email: string, password: string): Promise<void> {
-    const { user } = await call(api.auth.signup.$post({ json: { email, password } }), { quiet401: true });
+    const { user } = await api.auth.signup({ email, password });
     await this.#became(user);
   }
 
@@ -54,7 +52,7 @@ class AuthStore {
   async logout(): Promise<void> {
     for (const listener of this.#signingOut) await listener();
     try {
-      await call(api.auth.logout.$post(), { quiet401: true });
+      await api.auth.logout();
     } catch {
       // Already signed out on the server: nothing left to end.
     }

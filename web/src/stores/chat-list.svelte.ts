@@ -1,12 +1,19 @@
-/** The current agent's chats: newest first, paged, searchable by title, with archive and delete. */
-import { api, call, messageOf } from '../lib/api';
+/**
+ * The current agent's chats: newest first, paged, searchable by title (the search box's text
+ * lives here, and the list follows it once typing pauses), with rename, archive and delete.
+ */
+import type { ChatDto } from '../../../src/shared/api';
+import { api, messageOf } from '../lib/api';
+import { Debouncer } from '../lib/debounce';
 
-type ListResult = Awaited<ReturnType<typeof listRequest>>;
-export type ChatSummary = ListResult['chats'][number];
+export type ChatSummary = ChatDto;
 export type ArchiveFilter = 'exclude' | 'only';
 
+/** A search waits for a pause in typing rather than asking the server on every keystroke. */
+export const SEARCH_DEBOUNCE_MS = 200;
+
 function listRequest(agent: string, q: string, archived: ArchiveFilter, cursor: string | null) {
-  return call(api.chats.$get({ query: { agent, archived, ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) } }));
+  return api.chats.list({ agent, archived, ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) });
 }
 
 class ChatListStore {
@@ -18,20 +25,35 @@ class ChatListStore {
   loading = $state(false);
   error = $state<string | null>(null);
   #token = 0;
+  #search = new Debouncer(SEARCH_DEBOUNCE_MS);
 
+  /** Show an agent's chats; a new agent's list starts unfiltered. */
   async load(agent: string): Promise<void> {
     if (this.agent !== agent) {
       this.agent = agent;
       this.chats = [];
       this.query = '';
+      this.#search.cancel();
       this.archived = 'exclude';
     }
     await this.refresh();
   }
 
+  /** Forget the list (logout). */
+  reset() {
+    this.#search.cancel();
+    this.#token++;
+    this.agent = null;
+    this.chats = [];
+    this.query = '';
+    this.nextCursor = null;
+  }
+
   async refresh(): Promise<void> {
     const agent = this.agent;
     if (!agent) return;
+    // Whatever the pending search would fetch, this fetch already does.
+    this.#search.cancel();
     const token = ++this.#token;
     this.loading = true;
     try {
@@ -65,9 +87,10 @@ class ChatListStore {
     }
   }
 
-  search(query: string) {
+  /** The search box's text: shown at once, searched once typing pauses. */
+  setQuery(query: string) {
     this.query = query;
-    return this.refresh();
+    this.#search.schedule(() => void this.refresh());
   }
 
   showArchived(archived: ArchiveFilter) {
@@ -78,7 +101,7 @@ class ChatListStore {
   async create(): Promise<string | null> {
     if (!this.agent) return null;
     try {
-      const { chat } = await call(api.chats.$post({ json: { agent: this.agent } }));
+      const { chat } = await api.chats.create(this.agent);
       this.archived = 'exclude';
       this.query = '';
       await this.refresh();
@@ -93,7 +116,7 @@ class ChatListStore {
     const before = this.chats;
     this.chats = this.chats.map((c) => (c.id === id ? { ...c, title } : c));
     try {
-      await call(api.chats[':id'].$patch({ param: { id }, json: { title } }));
+      await api.chats.update(id, { title });
       return true;
     } catch (error) {
       this.chats = before;
@@ -106,7 +129,7 @@ class ChatListStore {
     const before = this.chats;
     this.chats = this.chats.filter((c) => c.id !== id);
     try {
-      await call(api.chats[':id'].$patch({ param: { id }, json: { archived } }));
+      await api.chats.update(id, { archived });
       return true;
     } catch (error) {
       this.chats = before;
@@ -119,7 +142,7 @@ class ChatListStore {
     const before = this.chats;
     this.chats = this.chats.filter((c) => c.id !== id);
     try {
-      await call(api.chats[':id'].$delete({ param: { id } }));
+      await api.chats.remove(id);
       return true;
     } catch (error) {
       this.chats = before;

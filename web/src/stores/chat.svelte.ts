@@ -4,8 +4,9 @@
  * reload) as they stream. The rules for applying events and frames live in lib/conversation.ts
  * and lib/live-frames.ts; this class does the I/O.
  */
+import type { ChatDto } from '../../../src/shared/api';
 import type { LiveFrame, MessageDto, TurnResult } from '../../../src/shared/protocol';
-import { api, ApiError, call, errorFromResponse, messageOf, networkError } from '../lib/api';
+import { api, ApiError, apiUrl, errorFromResponse, messageOf, networkError } from '../lib/api';
 import {
   addPending,
   applyTurnEvent,
@@ -29,8 +30,7 @@ import { auth } from './auth.svelte';
 import { chatList } from './chat-list.svelte';
 import { sessions } from './session.svelte';
 
-type OpenResult = Awaited<ReturnType<typeof sessions.open>>;
-export type ChatInfo = OpenResult['chat'];
+export type ChatInfo = ChatDto;
 
 const PAGE_SIZE = 50;
 /** The largest page `GET /messages` serves. */
@@ -148,7 +148,7 @@ class ChatStore {
     if (!chat || !this.hasMore || this.loadingOlder || before === null) return;
     this.loadingOlder = true;
     try {
-      const page = await call(api.chats[':id'].messages.$get({ param: { id: chat.id }, query: { before: String(before), limit: String(PAGE_SIZE) } }));
+      const page = await api.chats.messages(chat.id, { before, limit: PAGE_SIZE });
       if (this.chat?.id !== chat.id) return;
       this.conversation = { ...this.conversation, messages: mergeMessages(this.conversation.messages, page.messages) };
       this.hasMore = page.hasMore;
@@ -165,9 +165,7 @@ class ChatStore {
     if (!chat) return;
     try {
       for (let page = 0; page < CATCH_UP_MAX_PAGES; page++) {
-        const result = await call(
-          api.chats[':id'].messages.$get({ param: { id: chat.id }, query: { after: String(after), limit: String(CATCH_UP_PAGE_SIZE) } }),
-        );
+        const result = await api.chats.messages(chat.id, { after, limit: CATCH_UP_PAGE_SIZE });
         if (this.chat?.id !== chat.id) return;
         this.#absorb(result.messages);
         const last = result.messages.at(-1);
@@ -285,7 +283,7 @@ class ChatStore {
     if (!chat || !this.streaming) return;
     this.stopping = true;
     try {
-      await call(api.chats[':id'].stop.$post({ param: { id: chat.id } }));
+      await api.chats.stop(chat.id);
     } catch (error) {
       if (this.activeTurn)
         this.conversation = failPending(this.conversation, this.activeTurn, { code: 'stop_failed', message: `Couldn't stop the reply: ${messageOf(error)}` });
@@ -321,7 +319,7 @@ class ChatStore {
     try {
       let res: Response;
       try {
-        res = await fetch(`/api/chats/${encodeURIComponent(chatId)}/messages`, {
+        res = await fetch(apiUrl(`/chats/${encodeURIComponent(chatId)}/messages`), {
           method: 'POST',
           credentials: 'same-origin',
           headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
@@ -402,7 +400,7 @@ class ChatStore {
   async #refreshChat(chatId: string) {
     void chatList.refresh();
     try {
-      const { chat } = await call(api.chats[':id'].$get({ param: { id: chatId } }));
+      const { chat } = await api.chats.get(chatId);
       if (this.chat?.id === chatId) this.chat = chat;
     } catch {
       // The header keeps the old title until the next load.

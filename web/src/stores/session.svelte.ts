@@ -5,19 +5,16 @@
  * pings count as heartbeats — a 410 re-opens, and the session ends with sendBeacon on pagehide,
  * on logout and on an agent switch.
  */
-import { api, ApiError, call, clientInstanceId } from '../lib/api';
+import type { SessionDto, SessionOpenResult } from '../../../src/shared/api';
+import { api, ApiError, clientInstanceId } from '../lib/api';
 import { SingleFlight } from '../lib/single-flight';
 import { appInfo } from './app-info.svelte';
 
-type OpenResult = Awaited<ReturnType<typeof openRequest>>;
-export type SessionInfo = OpenResult['session'];
+type OpenResult = SessionOpenResult;
+export type SessionInfo = SessionDto;
 
 /** A refused socket upgrade triggers a heartbeat to learn why; not more often than this. */
 const VERIFY_MIN_GAP_MS = 3_000;
-
-function openRequest(agent: string, chatId: string | null, instanceId: string) {
-  return call(api.sessions.$post({ json: { agent, clientInstanceId: instanceId, ...(chatId ? { chatId } : {}) } }));
-}
 
 class SessionStore {
   current = $state<SessionInfo | null>(null);
@@ -54,7 +51,7 @@ class SessionStore {
     return this.#flight.run(`${agent}:${chatId ?? ''}`, async () => {
       const previous = this.current;
       if (previous && previous.agentName !== agent) await this.end();
-      const result = await openRequest(agent, chatId, this.clientInstanceId);
+      const result = await api.sessions.open({ agent, clientInstanceId: this.clientInstanceId, ...(chatId ? { chatId } : {}) });
       this.current = result.session;
       this.#startHeartbeat();
       return result;
@@ -72,7 +69,7 @@ class SessionStore {
     if (!session) return;
     this.#lastBeatAt = Date.now();
     try {
-      await call(api.sessions[':id'].heartbeat.$post({ param: { id: session.id } }));
+      await api.sessions.heartbeat(session.id);
     } catch (error) {
       if (error instanceof ApiError && (error.status === 410 || error.status === 404) && this.current?.id === session.id) await this.reopen();
     }
@@ -138,7 +135,7 @@ class SessionStore {
     this.#stopHeartbeat();
     if (!session) return;
     try {
-      await call(api.sessions[':id'].end.$post({ param: { id: session.id } }), { quiet401: true });
+      await api.sessions.end(session.id);
     } catch {
       // Ending is idempotent and the server expires what it never hears from.
     }

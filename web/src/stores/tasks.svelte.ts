@@ -1,5 +1,5 @@
 /** Tasks: the list with a status filter, and saves that show at once and roll back if refused. */
-import { api, call, messageOf } from '../lib/api';
+import { api, messageOf } from '../lib/api';
 import { optimisticUpdate, replaceTask } from '../lib/task-edit';
 import type { TaskDto, TaskPatch, TaskStatus } from '../lib/task-edit';
 
@@ -21,7 +21,7 @@ class TasksStore {
     const token = ++this.#token;
     this.loading = true;
     try {
-      const result = await call(api.tasks.$get({ query: filter === 'all' ? {} : { status: filter } }));
+      const result = await api.tasks.list(filter === 'all' ? {} : { status: filter });
       if (token !== this.#token) return;
       this.tasks = result.tasks;
       this.nextCursor = result.nextCursor;
@@ -40,7 +40,7 @@ class TasksStore {
     this.loading = true;
     try {
       const filter = this.filter;
-      const result = await call(api.tasks.$get({ query: { cursor: this.nextCursor, ...(filter === 'all' ? {} : { status: filter }) } }));
+      const result = await api.tasks.list({ cursor: this.nextCursor, ...(filter === 'all' ? {} : { status: filter }) });
       if (token !== this.#token) return;
       this.tasks = [...this.tasks, ...result.tasks];
       this.nextCursor = result.nextCursor;
@@ -57,7 +57,7 @@ class TasksStore {
 
   async fetchOne(id: string): Promise<TaskDto | null> {
     try {
-      const { task } = await call(api.tasks[':id'].$get({ param: { id } }));
+      const { task } = await api.tasks.get(id);
       if (!this.tasks.some((t) => t.id === id)) this.extra = task;
       return task;
     } catch {
@@ -67,7 +67,7 @@ class TasksStore {
 
   async create(title: string): Promise<TaskDto | null> {
     try {
-      const { task } = await call(api.tasks.$post({ json: { title, ...(this.filter === 'all' ? {} : { status: this.filter }) } }));
+      const { task } = await api.tasks.create({ title, ...(this.filter === 'all' ? {} : { status: this.filter }) });
       this.tasks = [task, ...this.tasks];
       this.error = null;
       return task;
@@ -84,7 +84,7 @@ class TasksStore {
     this.tasks = next;
     if (this.extra?.id === id) this.extra = { ...this.extra, ...patch };
     try {
-      const { task } = await call(api.tasks[':id'].$patch({ param: { id }, json: patch }));
+      const { task } = await api.tasks.update(id, patch);
       this.tasks = replaceTask(this.tasks, task);
       if (this.extra?.id === id) this.extra = task;
       return task;
@@ -99,7 +99,7 @@ class TasksStore {
     const before = this.tasks;
     this.tasks = this.tasks.filter((t) => t.id !== id);
     try {
-      await call(api.tasks[':id'].$delete({ param: { id } }));
+      await api.tasks.remove(id);
       if (this.extra?.id === id) this.extra = null;
       return true;
     } catch (error) {
