@@ -15,9 +15,12 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           OPENAI_BASE_URL: inject<string>('mockModelUrl'),
           OPENAI_TIMEOUT_MS: '2000',
+          AUTH_TOKEN_SECRET: 'test-login-signing-secret',
           MAX_TOOL_ROUNDS: '3',
           HISTORY_WINDOW: '8',
           MEMORY_LIMIT: '5',
+          // Low enough that the exact per-(user, agent) limit is reachable in a test.
+          TURNS_PER_MINUTE: '8',
         },
       },
     })),

@@ -1,16 +1,28 @@
 // `npm run dev`: apply local D1 migrations, start the built-in mock model when no API key is
 // configured, then run Vite (the SPA) with the Worker inside workerd via @cloudflare/vite-plugin.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { startMockModel } from '../mock-model/server.mjs';
 
 const MOCK_PORT = Number(process.env.MOCK_MODEL_PORT ?? 8790);
+
+/** Logins are signed with AUTH_TOKEN_SECRET: a fresh checkout gets its own in .dev.vars (git-ignored). */
+function ensureTokenSecret() {
+  const current = existsSync('.dev.vars') ? readFileSync('.dev.vars', 'utf8') : '';
+  if (/^\s*AUTH_TOKEN_SECRET\s*=\s*\S+/m.test(current)) return;
+  const line = `AUTH_TOKEN_SECRET=${randomBytes(32).toString('hex')}\n`;
+  writeFileSync('.dev.vars', current && !current.endsWith('\n') ? `${current}\n${line}` : `${current}${line}`);
+  console.log('Wrote a new AUTH_TOKEN_SECRET to .dev.vars (it signs logins).');
+}
 
 function hasApiKey() {
   if (process.env.OPENAI_API_KEY) return true;
   if (!existsSync('.dev.vars')) return false;
   return /^\s*OPENAI_API_KEY\s*=\s*\S+/m.test(readFileSync('.dev.vars', 'utf8'));
 }
+
+ensureTokenSecret();
 
 const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local'], { stdio: 'inherit', env: { ...process.env, CI: 'true' } });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);

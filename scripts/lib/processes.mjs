@@ -2,6 +2,7 @@
 // processes in their own process groups, so stopping one takes its workerd down too and nothing
 // outlives the run.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +31,8 @@ export function freePort() {
   });
 }
 
+const HARNESS_TOKEN_SECRET = randomBytes(32).toString('hex');
+
 /** `wrangler dev` (of `config`, or the project's wrangler.toml) on loopback, in its own process group. */
 export function startWrangler({ config, port, persistTo, vars = {}, name = 'wrangler dev' }) {
   const args = [
@@ -46,7 +49,8 @@ export function startWrangler({ config, port, persistTo, vars = {}, name = 'wran
     '--log-level',
     'warn',
   ];
-  for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
+  // Logins are signed: one secret per harness process, so tokens survive a restart of wrangler dev.
+  for (const [key, value] of Object.entries({ AUTH_TOKEN_SECRET: HARNESS_TOKEN_SECRET, ...vars })) args.push('--var', `${key}:${value}`);
   const child = spawn('npx', args, { cwd: ROOT, env: quietEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk) => {

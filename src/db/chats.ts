@@ -3,6 +3,8 @@
  * chats). D1 has no interactive transactions, so multi-row writes go in one `db.batch`.
  */
 import { and, desc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import type { AgentName } from '../shared/agents';
+import { newChatId } from '../shared/chat-id';
 import type { Cursor } from '../shared/pagination';
 import type { LastMessageDto } from '../shared/api';
 import type { Db } from './client';
@@ -12,8 +14,8 @@ import type { Chat, ChatMessage } from './schema';
 
 export const DEFAULT_CHAT_TITLE = 'New chat';
 
-export function newChat(userId: string, agentName: string, now: number): Chat {
-  return { id: crypto.randomUUID(), userId, agentName, title: DEFAULT_CHAT_TITLE, titleLocked: false, createdAt: now, updatedAt: now, archivedAt: null };
+export function newChat(userId: string, agentName: AgentName, now: number): Chat {
+  return { id: newChatId(agentName), userId, agentName, title: DEFAULT_CHAT_TITLE, titleLocked: false, createdAt: now, updatedAt: now, archivedAt: null };
 }
 
 export async function findOwnedChat(db: Db, userId: string, chatId: string): Promise<Chat | null> {

@@ -6,6 +6,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { deleteChatRows, updateChatRow } from '../db/chats';
 import { createDb } from '../db/client';
+import { countingD1 } from '../db/counting';
 import type { Db } from '../db/client';
 import { serializeChat, serializeMessage } from '../db/serialize';
 import type { Chat } from '../db/schema';
@@ -33,7 +34,9 @@ import { SerialQueue } from './serial-queue';
 import { openSession } from './session-open';
 import { SessionLifecycle } from './session-lifecycle';
 import { SessionRegistry } from './session-registry';
+import { LoginGuard } from './login-guard';
 import { TurnClaims } from './turn-claims';
+import { TurnLimiter } from './turn-limiter';
 import { startTurn } from './turn-start';
 
 export class AgentExecutor extends DurableObject<AppEnv> {
@@ -51,12 +54,16 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #replay: CrashReplay;
   readonly #ledger: ChatLedger;
   readonly #sessions: SessionLifecycle;
+  readonly #logins: LoginGuard;
+  readonly #limiter: TurnLimiter;
+  /** Every D1 statement this object issues, for a turn's d1BeforeFirstToken. */
+  readonly #d1 = { d1Statements: 0 };
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.#owner = executorIdentity(ctx);
     this.#config = readConfig(env);
-    this.#db = createDb(env.DB);
+    this.#db = createDb(countingD1(env.DB, this.#d1));
     this.#registry = new SessionRegistry(ctx.storage.sql);
     this.#live = new LiveChannel(ctx);
     this.#cache = new ExecutorCache(ctx.storage.kv, () => buildExecutor(this.#db, this.#config, this.#owner, env.OPENAI_API_KEY));
@@ -74,6 +81,8 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     this.#replay = new CrashReplay(() => this.#ledger, this.#claims, () => this.#alarm.retrySoon());
     this.#ledger = new ChatLedger(ctx.storage.sql, this.#db, () => this.#cache.current?.windows ?? null, (error) => this.#replay.defer(error));
     this.#sessions = new SessionLifecycle(this.#db, this.#registry, this.#live, this.#alarm, this.#config);
+    this.#logins = new LoginGuard(ctx.storage.sql, this.#db);
+    this.#limiter = new TurnLimiter(ctx.storage.sql, this.#config.turnsPerMinute);
     this.#replay.onWake(ctx);
   }
 
@@ -82,7 +91,8 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   async openSession(request: OpenSessionRequest): Promise<RpcResult<OpenSessionResult>> {
     return this.#rpc(() =>
       this.#serial.run(async () => {
-        const executor = await this.#cache.acquire('other');
+        if (request.login.authSessionId) this.#logins.markValid(request.login.authSessionId, request.login.expiresAt);
+        const executor = await this.#cache.acquire();
         const result = await openSession({ ...this.#deps(), historyWindow: this.#config.historyWindow, registry: this.#registry, lifecycle: this.#sessions }, executor, request);
         await this.#alarm.reschedule();
         return result;
@@ -98,7 +108,9 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     return this.#rpc(() => this.#serial.run(() => this.#sessions.endById(sessionId, reason)));
   }
 
-  async endSessionsOfLogin(authSessionId: string): Promise<RpcResult<number>> {
+  /** Logout: the login is refused from now on, its sessions end and their sockets close. */
+  async logout(authSessionId: string, expiresAt: number): Promise<RpcResult<number>> {
+    this.#logins.revoke(authSessionId, expiresAt);
     return this.#rpc(() => this.#serial.run(() => this.#sessions.endOfLogin(authSessionId)));
   }
 
@@ -145,7 +157,13 @@ export class AgentExecutor extends DurableObject<AppEnv> {
 
   /** The chat the compatibility endpoint talks to: the one named, or the latest, or a new one. */
   async resolveChat(chatId: string | null): Promise<RpcResult<string>> {
-    return this.#rpc(() => this.#serial.run(async () => (await this.#chats.resolve(chatId)).id));
+    return this.#rpc(() =>
+      this.#serial.run(async () => {
+        // A turn the limit would refuse must not create a chat first.
+        if (!chatId) this.#limiter.check();
+        return (await this.#chats.resolve(chatId)).id;
+      }),
+    );
   }
 
   // ── RPC: turns (SPEC §4) ─────────────────────────────────────────────────────
@@ -157,9 +175,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       // Claimed before any await, so a parallel send sees the chat busy.
       const claim = this.#claims.claim(request.chatId);
       try {
-        const stream = await startTurn(this.#deps(), request, claim, (at) => (request.sessionId ? this.#sessions.beatIfLive(request.sessionId, request.chatId, at) : Promise.resolve()));
-        await this.#alarm.reschedule();
-        return stream;
+        return await startTurn(this.#deps(), request, claim, (at) => (request.sessionId ? this.#sessions.beatIfLive(request.sessionId, request.chatId, at) : Promise.resolve()));
       } catch (error) {
         claim.release();
         throw error;
@@ -252,6 +268,8 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       try {
         await this.#sessions.expireStale(Date.now());
         await this.#replay.replay();
+        this.#logins.prune();
+        this.#limiter.prune();
         if (this.#alarm.idle()) this.#cache.evict();
         await this.#alarm.reschedule();
       } catch (error) {
@@ -273,6 +291,10 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   #deps() {
     return {
       db: this.#db,
+      logins: this.#logins,
+      limiter: this.#limiter,
+      d1Statements: () => this.#d1.d1Statements,
+      accepted: () => void this.#alarm.reschedule().catch(() => undefined),
       owner: this.#owner,
       config: this.#config,
       cache: this.#cache,

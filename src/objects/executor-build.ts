@@ -12,6 +12,7 @@ import { HistoryWindow } from './history-window';
 import type { Owner } from '../shared/owner';
 import { loadPromptInputs } from '../db/memories';
 import { compileSystemPrompt } from './system-prompt';
+import { fetchThenSignal } from './turn/request-sent';
 import { toolsFor } from './tools';
 import type { ToolRegistry } from './tools/tool-registry';
 
@@ -46,6 +47,7 @@ export class BuiltExecutor {
       baseURL: config.openaiBaseUrl,
       timeout: config.openaiTimeoutMs,
       maxRetries: MODEL_MAX_RETRIES,
+      fetch: fetchThenSignal,
     });
   }
 

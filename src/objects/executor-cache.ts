@@ -39,9 +39,16 @@ export class ExecutorCache<T extends { builtAt: number; invalidatePrompt(): void
     this.#kv.put(STATS_KEY, stats);
   }
 
+  /**
+   * Counts a turn as served warm or not. Separate from acquire because it is a storage write,
+   * and a turn makes it only after its model request has left (SPEC §12.1).
+   */
+  countTurn(warm: boolean): void {
+    this.#count(warm ? 'hits' : 'misses');
+  }
+
   /** The warm executor, building it on a miss. Concurrent callers share one build. */
-  async acquire(purpose: 'turn' | 'other'): Promise<T> {
-    if (purpose === 'turn') this.#count(this.#current ? 'hits' : 'misses');
+  async acquire(): Promise<T> {
     if (this.#current) return this.#current;
     if (!this.#building) {
       const generation = this.#generation;

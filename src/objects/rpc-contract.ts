@@ -6,18 +6,28 @@ import type { ChatDto, ExecutorStateDto, SessionDto } from '../shared/api';
 import { ApiError } from '../shared/errors';
 import type { RpcResult } from '../shared/errors';
 import type { MessageDto } from '../shared/protocol';
+import type { ArrivalTiming } from './turn/turn-clock';
+
+/** The login a request came with: its auth_sessions id (null for a JWT caller) and expiry. */
+export interface LoginRef {
+  authSessionId: string | null;
+  expiresAt: number;
+}
 
 export interface SendMessageRequest {
   chatId: string;
   content: string;
   clientMessageId?: string | undefined;
   sessionId?: string | undefined;
+  login: LoginRef;
+  timing: ArrivalTiming;
 }
 
 export interface OpenSessionRequest {
   chatId?: string | undefined;
   clientInstanceId?: string | undefined;
-  authSessionId: string | null;
+  /** Checked against D1 by the Worker: the executor may trust it from now on. */
+  login: LoginRef;
 }
 
 export interface OpenSessionResult {

@@ -54,7 +54,7 @@ export async function openSession(deps: SessionOpenDeps, executor: BuiltExecutor
     chatId: chat.id,
     userId: owner.userId,
     agentName: owner.agentName,
-    authSessionId: request.authSessionId,
+    authSessionId: request.login.authSessionId,
     clientInstanceId: request.clientInstanceId ?? null,
     isActive: true,
     createdAt: now,

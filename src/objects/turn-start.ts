@@ -1,8 +1,9 @@
 /**
- * Starting a turn (SPEC §4.1–2) on a chat already claimed: the warm executor and the chat's
- * window (cold: the build and the chat read side by side), the user's message made durable in
- * the outbox before any byte of the response leaves, or, for a retried clientMessageId, the
- * stored turn replayed. The generation then runs on without the caller.
+ * Starting a turn (SPEC §4.1–2, §12) on a chat already claimed: the login admitted and the
+ * chat's window ready (cold: the build, the chat read and a first-seen login's D1 check side
+ * by side; warm: no I/O at all), the turn limit taken, then the model request sent — and only
+ * once it has left, the user's message made durable in the outbox and acknowledged. A retried
+ * clientMessageId replays its stored turn instead. The generation runs on without the caller.
  */
 import type { Db } from '../db/client';
 import { pageMessages } from '../db/messages';
@@ -22,12 +23,19 @@ import { needsRegeneration, storedTurn } from './turn/stored-turn';
 import type { StoredTurn } from './turn/stored-turn';
 import { runTurn } from './turn/turn-runner';
 import { TurnStream } from './turn/turn-stream';
+import { TurnClock } from './turn/turn-clock';
+import type { LoginGuard } from './login-guard';
+import type { TurnLimiter } from './turn-limiter';
 
 /** How many messages after a retried user message are read to find its stored reply. */
 const RETRY_LOOKAHEAD = 50;
 
 export interface TurnStartDeps {
   db: Db;
+  logins: LoginGuard;
+  limiter: TurnLimiter;
+  /** D1 statements the executor has issued so far (a running count). */
+  d1Statements(): number;
   owner: Owner;
   config: AppConfig;
   cache: ExecutorCache<BuiltExecutor>;
@@ -35,29 +43,42 @@ export interface TurnStartDeps {
   ledger: ChatLedger;
   /** Every event of the turn, for the chat's live sockets. */
   broadcast(chatId: string, event: TurnEvent): void;
+  /** After the acknowledgment: the storage writes that must not delay the model request. */
+  accepted(): void;
   invalidatePrompt(): void;
   /** Runs once the generation has settled (the claim is already released). */
   settled(): Promise<void>;
 }
 
 /** Answers the turn's SSE stream; the claim is released when the generation settles. */
-export async function startTurn(deps: TurnStartDeps, request: SendMessageRequest, claim: Claim, beat: (at: number) => Promise<void>): Promise<ReadableStream<Uint8Array>> {
+export async function startTurn(
+  deps: TurnStartDeps,
+  request: SendMessageRequest,
+  claim: Claim,
+  beat: (at: number) => Promise<void>,
+): Promise<ReadableStream<Uint8Array>> {
   const { chatId } = request;
   const startedAt = Date.now();
-  const executor = await prepareChat(deps, chatId);
-  await beat(startedAt);
+  const clock = new TurnClock(request.timing);
+  clock.mark('rpc', startedAt);
+  const d1AtStart = deps.d1Statements();
+  const { executor, warm } = await prepareChat(deps, request);
+  clock.mark('prepare');
 
-  let userMessage = request.clientMessageId
+  const retried = request.clientMessageId
     ? await deps.ledger.findRetried(executor.windows, chatId, request.clientMessageId, deps.config.historyWindow + 1)
     : null;
-  if (userMessage) {
-    const stored = await storedTurnAfter(deps, userMessage);
+  if (retried) {
+    const stored = await storedTurnAfter(deps, retried);
     if (!needsRegeneration(stored)) {
       claim.release();
-      return replayStoredTurn(userMessage, stored);
+      return replayStoredTurn(retried, stored);
     }
-  } else {
-    userMessage = messageRow({
+  }
+  const reservation = deps.limiter.reserve(startedAt);
+  const userMessage =
+    retried ??
+    messageRow({
       chatId,
       seq: deps.ledger.takeSeq(chatId),
       role: 'user',
@@ -65,26 +86,43 @@ export async function startTurn(deps: TurnStartDeps, request: SendMessageRequest
       clientMessageId: request.clientMessageId ?? null,
       createdAt: startedAt,
     });
-    // Durable in local storage before any byte of the response leaves (the output gate).
-    deps.ledger.acceptUserMessage(userMessage);
-  }
 
   const stream = new TurnStream((event) => deps.broadcast(chatId, event));
-  stream.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
-  void generate(deps, executor, { chatId, userMessage, startedAt, claim, stream });
+  let accepted = false;
+  const accept = () => {
+    if (accepted) return;
+    accepted = true;
+    // Storage writes, after the model request has left: the output gate holds this turn's
+    // events (the acknowledgment first) until they are confirmed, but not the request.
+    if (!retried) deps.ledger.acceptUserMessage(userMessage);
+    reservation.commit();
+    deps.cache.countTurn(warm);
+    stream.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
+    void beat(startedAt).catch(() => undefined);
+    deps.accepted();
+  };
+  const turn = { chatId, userMessage, startedAt, claim, stream, clock, accept, d1SinceArrival: () => request.timing.d1Statements + deps.d1Statements() - d1AtStart };
+  void generate(deps, executor, turn);
   return stream.readable;
 }
 
 /**
- * The warm executor with this chat's window ready. Cold, the executor's build and the chat's
- * read (ownership and newest messages in one batch) run side by side.
+ * The warm executor with this chat's window ready, and the login admitted. Cold, the
+ * executor's build, the chat's read (ownership and newest messages in one batch) and a
+ * first-seen login's check run side by side; warm, nothing here awaits any I/O.
  */
-async function prepareChat(deps: TurnStartDeps, chatId: string): Promise<BuiltExecutor> {
+async function prepareChat(deps: TurnStartDeps, request: SendMessageRequest): Promise<{ executor: BuiltExecutor; warm: boolean }> {
   const { cache, chats, ledger } = deps;
+  const { chatId } = request;
+  const warm = cache.current !== null;
   const ready = chats.knows(chatId) && ledger.knows(chatId) && cache.current?.windows.has(chatId);
-  const [executor, newest] = await Promise.all([cache.acquire('turn'), ready ? null : chats.ownedWithLatest(chatId, deps.config.historyWindow + 1)]);
+  const [executor, newest] = await Promise.all([
+    cache.acquire(),
+    ready ? null : chats.ownedWithLatest(chatId, deps.config.historyWindow + 1),
+    deps.logins.knows(request.login.authSessionId) ? null : deps.logins.admit(request.login.authSessionId, request.login.expiresAt),
+  ]);
   if (newest && (!executor.windows.has(chatId) || !ledger.knows(chatId))) ledger.adopt(executor.windows, chatId, newest);
-  return executor;
+  return { executor, warm };
 }
 
 async function storedTurnAfter(deps: TurnStartDeps, userMessage: ChatMessage): Promise<StoredTurn> {
@@ -111,6 +149,9 @@ interface Generation {
   startedAt: number;
   claim: Claim;
   stream: TurnStream;
+  clock: TurnClock;
+  accept(): void;
+  d1SinceArrival(): number;
 }
 
 async function generate(deps: TurnStartDeps, executor: BuiltExecutor, g: Generation): Promise<void> {
@@ -121,6 +162,9 @@ async function generate(deps: TurnStartDeps, executor: BuiltExecutor, g: Generat
       {
         executor,
         config,
+        clock: g.clock,
+        accept: g.accept,
+        d1SinceArrival: g.d1SinceArrival,
         checkpoints: ledger.checkpoints,
         toolContext: { db: deps.db, config, userId: owner.userId, agentName: owner.agentName, chatId, invalidatePrompt: deps.invalidatePrompt },
         nextSeq: () => ledger.takeSeq(chatId),
@@ -131,6 +175,7 @@ async function generate(deps: TurnStartDeps, executor: BuiltExecutor, g: Generat
     );
   } catch (error) {
     console.error(JSON.stringify({ msg: 'turn failed', chatId, error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+    g.accept();
     stream.emit({ event: 'error', data: { code: 'internal', message: 'Something went wrong on our side while replying' } });
     stream.emit({ event: 'done', data: {} });
   } finally {

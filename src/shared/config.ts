@@ -7,6 +7,8 @@ export interface AppEnv extends Env {
   OPENAI_API_KEY?: string;
   /** Secret. Set → HS256 JWTs (audience `authenticated`) are accepted as Bearer tokens. */
   AUTH_JWT_SECRET?: string;
+  /** Secret. Signs login tokens (`npm run dev` generates one into .dev.vars). */
+  AUTH_TOKEN_SECRET?: string;
 }
 
 export interface AppConfig {

@@ -16,11 +16,21 @@ export interface ToolCallDto {
   arguments: string;
 }
 
+/** One consecutive part of a turn, e.g. `auth`, `prepare`, `model_request`, `stream`, `tools`. */
+export interface TimingStage {
+  name: string;
+  ms: number;
+}
+
 export interface MessageTimings {
   buildMs: number;
   ttftMs: number | null;
   totalMs: number;
   toolMs: number;
+  /** The turn from its arrival at the Worker to the stored reply, stage by stage (SPEC §12.4). */
+  stages?: TimingStage[];
+  /** D1 statements issued between the turn's arrival and its first token: 0 on a warm turn. */
+  d1BeforeFirstToken?: number | null;
 }
 
 export interface MessageDto {

@@ -18,11 +18,13 @@ import { agentRoutes } from './routes/agents';
 import { chatRoutes } from './routes/chats';
 import { sessionRoutes } from './routes/sessions';
 import { taskRoutes } from './routes/tasks';
-import { compatChatRoutes } from './routes/turns';
+import { chatTurnRoutes, compatChatRoutes } from './routes/turns';
+import { requestTiming } from './request-timing';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
 const api = new Hono<HonoEnv>()
+  .use(requestTiming)
   .use(requestId())
   .use(secureHeaders())
   .use(
@@ -38,6 +40,9 @@ const api = new Hono<HonoEnv>()
   .route('/health', healthRoutes)
   .route('/auth', authRoutes)
   .route('/agents', agentRoutes)
+  // Turns first: they authenticate by signature alone (their executor knows revoked logins),
+  // so they must not pass through the chats sub-app's D1-checked auth.
+  .route('/chats', chatTurnRoutes)
   .route('/chats', chatRoutes)
   .route('/sessions', sessionRoutes)
   .route('/tasks', taskRoutes)

@@ -3,12 +3,10 @@
  * authenticated user, never taken from the client, and API errors thrown inside the object
  * come back as ApiErrors.
  */
-import type { AgentName } from '../shared/agents';
+import { AGENT_NAMES } from '../shared/agents';
 import { executorName } from '../shared/owner';
 import type { Owner } from '../shared/owner';
 import type { AppEnv } from '../shared/config';
-import { createDb } from '../db/client';
-import { agentsWithLoginSessions } from '../db/sessions';
 import { ApiError } from '../shared/errors';
 import type { RpcResult } from '../shared/errors';
 
@@ -23,13 +21,13 @@ export async function viaExecutor<T>(call: Promise<RpcResult<T>>): Promise<T> {
   return result.value;
 }
 
-/** Logout (SPEC §3.4): every agent's executor ends the sessions opened with this login. */
-export async function endSessionsOfLogin(env: AppEnv, userId: string, authSessionId: string): Promise<void> {
-  const agents = await agentsWithLoginSessions(createDb(env.DB), userId, authSessionId);
+/**
+ * Logout (SPEC §3.4, §12.1): every agent's executor of the user learns that the login is
+ * revoked (so a warm turn refuses it without asking D1), ends the sessions opened with it and
+ * closes their sockets.
+ */
+export async function logoutEverywhere(env: AppEnv, userId: string, authSessionId: string, expiresAt: number): Promise<void> {
   await Promise.all(
-    agents.map((agentName) => {
-      const owner = { userId, agentName: agentName as AgentName };
-      return viaExecutor(executorFor(env, owner).endSessionsOfLogin(authSessionId));
-    }),
+    AGENT_NAMES.map((agentName) => viaExecutor(executorFor(env, { userId, agentName }).logout(authSessionId, expiresAt))),
   );
 }

@@ -1,17 +1,20 @@
 import type { RequestIdVariables } from 'hono/request-id';
 import type { AppEnv } from '../shared/config';
+import type { RequestTiming } from './request-timing';
 
 /** Who is calling, as resolved by the auth middleware. */
 export interface Auth {
   userId: string;
   email: string;
-  /** auth_sessions.id of an opaque-token login; null for a JWT caller. */
+  /** auth_sessions.id of a login; null for a JWT caller. */
   authSessionId: string | null;
+  /** When the credentials expire (ms since the epoch). */
+  expiresAt: number;
   /** How the credentials arrived: cookie-authenticated writes must pass the Origin check. */
   via: 'cookie' | 'bearer' | 'jwt';
 }
 
 export interface HonoEnv {
   Bindings: AppEnv;
-  Variables: RequestIdVariables & { auth: Auth };
+  Variables: RequestIdVariables & { auth: Auth; timing: RequestTiming };
 }

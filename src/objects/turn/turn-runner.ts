@@ -21,10 +21,20 @@ import type { CheckpointStore } from './checkpoints';
 import { CUT_OFF, describeModelError, STOPPED } from './model-errors';
 import type { TurnFailure } from './model-errors';
 import { streamModelReply } from './model-stream';
+import { whenRequestSent } from './request-sent';
+import type { TurnClock } from './turn-clock';
 import type { TurnStream } from './turn-stream';
 
 export interface TurnDeps {
   executor: BuiltExecutor;
+  clock: TurnClock;
+  /**
+   * Makes the user's message durable and acknowledges it (`user_message`). Called as soon as
+   * the model request has left, or before the turn reports anything else; idempotent.
+   */
+  accept(): void;
+  /** D1 statements issued for this turn since it arrived at the Worker. */
+  d1SinceArrival(): number;
   config: AppConfig;
   checkpoints: CheckpointStore;
   toolContext: ToolContext;
@@ -56,14 +66,18 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
   const { stream, signal, progress } = input;
   const clock = { buildMs: 0, ttftMs: null as number | null, toolMs: 0 };
   const usage = { prompt: 0, completion: 0 };
+  let d1BeforeFirstToken: number | null = null;
 
   const conversation = await buildContext(deps, input);
   clock.buildMs = Date.now() - input.startedAt;
+  deps.clock.mark('build');
 
   /** Stores the round's reply, complete or with the failure that ended it, and ends the stream. */
   const settle = async (content: string, failure: TurnFailure | null, seq: number, messageId: string) => {
+    deps.accept(); // a turn that fails before its request left still acknowledges the message first
     const status: MessageStatus = failure === null ? 'complete' : failure.code === 'interrupted' ? 'interrupted' : 'error';
-    const timings: MessageTimings = { ...clock, totalMs: Date.now() - input.startedAt };
+    deps.clock.mark('store');
+    const timings: MessageTimings = { ...clock, totalMs: Date.now() - input.startedAt, stages: deps.clock.stages(), d1BeforeFirstToken };
     const message = messageRow({
       id: messageId,
       chatId: input.chatId,
@@ -104,7 +118,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
     let partial = '';
     let reply;
     try {
-      reply = await streamModelReply({
+      reply = await whenRequestSent(deps.accept, () => streamModelReply({
         client: executor.client,
         model: executor.model,
         temperature: executor.agent.temperature,
@@ -112,7 +126,11 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
         tools: executor.tools.definitions,
         signal,
         onDelta: (text) => {
-          clock.ttftMs ??= Date.now() - input.startedAt;
+          if (clock.ttftMs === null) {
+            clock.ttftMs = Date.now() - input.startedAt;
+            d1BeforeFirstToken = deps.d1SinceArrival();
+          }
+          if (!partial) deps.clock.mark('model_request');
           partial += text;
           progress.text = partial;
           stream.emit({ event: 'delta', data: { text } });
@@ -122,10 +140,12 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
             checkpoint.updatedAt = now;
           }
         },
-      });
+      }));
     } catch (error) {
+      deps.clock.mark(partial ? 'stream' : 'model_request');
       return settle(partial, signal.aborted ? STOPPED : describeModelError(error, config.openaiTimeoutMs), seq, messageId);
     }
+    deps.clock.mark(partial ? 'stream' : 'model_request');
     usage.prompt += reply.promptTokens ?? 0;
     usage.completion += reply.completionTokens ?? 0;
     // The SDK ends an aborted stream quietly; a stream with no finish reason was cut off.
@@ -163,6 +183,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
       stream.emit({ event: 'tool_result', data: { id: call.id, name: call.name, result: outcome.result } });
       conversation.push({ role: 'tool', tool_call_id: call.id, content: outcome.result });
     }
+    deps.clock.mark('tools');
     if (signal.aborted) return settle('', STOPPED, deps.nextSeq(), crypto.randomUUID());
   }
 }
@@ -176,7 +197,9 @@ async function buildContext(deps: TurnDeps, input: TurnInput): Promise<ChatCompl
   const { executor, config } = deps;
   const window = executor.windows.get(input.chatId) ?? [];
   const newMessage = toWindowMessage(input.userMessage);
-  const earlier = window.filter((m) => m.id !== newMessage.id && m.seq < newMessage.seq);
+  // The new message joins the window only once its model request has left, so the window
+  // may hold one more earlier message than HISTORY_WINDOW: keep the newest whole groups.
+  const earlier = wellFormed(window.filter((m) => m.id !== newMessage.id && m.seq < newMessage.seq).slice(-config.historyWindow));
   const alreadyDone = wellFormed(window.filter((m) => m.seq > newMessage.seq && (m.role === 'tool' || m.toolCalls?.length)));
   const history = trimToBudget(earlier, Math.max(0, config.historyTokenBudget - estimateTokens(newMessage)));
   const system = withCurrentDate(await executor.systemPrompt(), new Date());

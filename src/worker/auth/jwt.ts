@@ -15,6 +15,8 @@ export const looksLikeJwt = (token: string) => JWT_SHAPE.test(token);
 export interface JwtUser {
   userId: string;
   email: string;
+  /** When the JWT expires (ms since the epoch). */
+  expiresAt: number;
 }
 
 /** Returns the caller, or null for any bad signature, audience, expiry or subject. */
@@ -27,10 +29,12 @@ export async function verifyJwtUser(db: Db, token: string, secret: string): Prom
   }
   const sub = payload.sub;
   if (typeof sub !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(sub)) return null;
-  return findOrCreateJwtUser(db, sub, typeof payload.email === 'string' ? payload.email.toLowerCase() : null);
+  const user = await findOrCreateJwtUser(db, sub, typeof payload.email === 'string' ? payload.email.toLowerCase() : null);
+  // exp is in seconds; a token without one never expires here (SPEC §13 asks for it to be required).
+  return { ...user, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Number.MAX_SAFE_INTEGER };
 }
 
-async function findOrCreateJwtUser(db: Db, userId: string, email: string | null): Promise<JwtUser> {
+async function findOrCreateJwtUser(db: Db, userId: string, email: string | null): Promise<Omit<JwtUser, 'expiresAt'>> {
   const existing = await findUserEmail(db, userId);
   if (existing) return { userId, email: existing };
   // An email already taken by a password account must not merge identities: fall back to a

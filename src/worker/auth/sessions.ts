@@ -1,55 +1,59 @@
-/** auth_sessions: create on login, resolve on every request (with sliding expiry), delete on logout. */
+/**
+ * Logins (auth_sessions): created on sign-up and login as a signed token (login-token.ts),
+ * checked on every request, slid forward while used, deleted on logout.
+ *
+ * Two strengths of check: `verified` (signature and expiry only, no I/O) for routes whose
+ * executor knows every revoked login of its owner (a turn), and `resolveLogin` (also the D1
+ * row) for everything else — which also slides the expiry.
+ */
 import type { Db } from '../../db/client';
 import { deleteLogin, findLiveLogin, insertLogin, slideLogin } from '../../db/auth';
-import { hashToken, newSessionToken } from './tokens';
+import { signLoginToken, verifyLoginToken } from './login-token';
+import type { LoginClaims } from './login-token';
 
-/** Sliding refresh is written at most this often per session, to keep auth reads write-free. */
+/** A login is slid forward (a new token, a D1 write) at most this often. */
 const REFRESH_EVERY_MS = 60 * 60 * 1000;
 
-/**
- * Resolved logins are remembered per isolate this long, so a burst of requests (a turn, its
- * heartbeats, a page of history) costs one D1 read, not one each. The price: a logout reaches
- * other isolates up to this late; the isolate that served the logout forgets at once.
- */
-const RESOLVED_CACHE_MS = 10_000;
-const RESOLVED_CACHE_MAX = 10_000;
-const resolved = new Map<string, { userId: string; email: string; expiresAt: number; cachedUntil: number }>();
-
-export interface ResolvedSession {
+export interface Login {
   userId: string;
   email: string;
   authSessionId: string;
-  /** Set when this request slid the expiry forward; the caller persists it off the hot path. */
-  refresh: Promise<unknown> | null;
+  expiresAt: number;
+  /** Set when this request slid the expiry forward: the new token, and the D1 write to wait for. */
+  refreshed: { token: string; write: Promise<unknown> } | null;
 }
 
-export async function createAuthSession(db: Db, userId: string, ttlMs: number) {
-  const token = newSessionToken();
-  const id = await hashToken(token);
+export async function createLogin(db: Db, user: { id: string; email: string }, ttlMs: number, secret: string): Promise<{ token: string; id: string }> {
+  const id = crypto.randomUUID();
   const now = Date.now();
-  await insertLogin(db, { id, userId, createdAt: now, lastSeenAt: now, expiresAt: now + ttlMs });
-  return { token, id };
+  await insertLogin(db, { id, userId: user.id, createdAt: now, lastSeenAt: now, expiresAt: now + ttlMs });
+  return { token: await signLoginToken({ sid: id, uid: user.id, email: user.email, exp: now + ttlMs }, secret), id };
 }
 
-export async function resolveSessionToken(db: Db, token: string, ttlMs: number): Promise<ResolvedSession | null> {
-  const id = await hashToken(token);
+const toLogin = (claims: LoginClaims): Login => ({ userId: claims.uid, email: claims.email, authSessionId: claims.sid, expiresAt: claims.exp, refreshed: null });
+
+/** Signature and expiry only: for routes whose executor enforces revocation itself. */
+export async function verifiedLogin(token: string, secret: string): Promise<Login | null> {
+  const claims = await verifyLoginToken(token, secret);
+  return claims && toLogin(claims);
+}
+
+/** Signature, expiry and the D1 row (not logged out); slides the expiry once an hour. */
+export async function resolveLogin(db: Db, token: string, secret: string, ttlMs: number): Promise<Login | null> {
+  const claims = await verifyLoginToken(token, secret);
+  if (!claims) return null;
   const now = Date.now();
-  const cached = resolved.get(id);
-  if (cached && now < cached.cachedUntil && now < cached.expiresAt) {
-    return { userId: cached.userId, email: cached.email, authSessionId: id, refresh: null };
+  const row = await findLiveLogin(db, claims.sid, now);
+  if (!row || row.userId !== claims.uid) return null;
+  const login = toLogin(claims);
+  if (now - row.lastSeenAt > REFRESH_EVERY_MS) {
+    const exp = now + ttlMs;
+    login.refreshed = { token: await signLoginToken({ ...claims, exp }, secret), write: slideLogin(db, claims.sid, now, ttlMs) };
+    login.expiresAt = exp;
   }
-  const row = await findLiveLogin(db, id, now);
-  if (!row) {
-    resolved.delete(id);
-    return null;
-  }
-  if (resolved.size >= RESOLVED_CACHE_MAX) resolved.delete(resolved.keys().next().value!);
-  resolved.set(id, { userId: row.userId, email: row.email, expiresAt: row.expiresAt, cachedUntil: now + RESOLVED_CACHE_MS });
-  const refresh = now - row.lastSeenAt > REFRESH_EVERY_MS ? slideLogin(db, id, now, ttlMs) : null;
-  return { userId: row.userId, email: row.email, authSessionId: id, refresh };
+  return login;
 }
 
 export async function deleteAuthSession(db: Db, id: string): Promise<void> {
-  resolved.delete(id);
   await deleteLogin(db, id);
 }

@@ -34,5 +34,6 @@ export function exportFileName(chat: Chat, extension: string): string {
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '')
       .slice(0, 40) || 'chat';
-  return `${slug}-${chat.id.slice(0, 8)}.${extension}`;
+  // The id's random tail: ids may start with their agent's name.
+  return `${slug}-${chat.id.slice(-8)}.${extension}`;
 }

@@ -1,52 +1,67 @@
 /**
- * Resolves the caller from `Authorization: Bearer` (opaque token or, when AUTH_JWT_SECRET is
- * set, a JWT) or the `session` cookie, and 401s otherwise.
+ * Resolves the caller from `Authorization: Bearer` (a signed login token or, when
+ * AUTH_JWT_SECRET is set, a JWT) or the session cookie, and 401s otherwise.
+ *
+ * `requireAuth` also checks the login's D1 row (not logged out) and slides its expiry;
+ * `requireSignedAuth` checks the signature only — for the turn, whose executor knows every
+ * revoked login of its owner, so a warm turn reaches the model without touching D1.
  */
+import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import { looksLikeJwt, verifyJwtUser } from '../auth/jwt';
-import { resolveSessionToken } from '../auth/sessions';
 import { readConfig } from '../../shared/config';
-import { createDb } from '../../db/client';
 import { ApiError } from '../../shared/errors';
+import { looksLikeJwt, verifyJwtUser } from '../auth/jwt';
+import { looksLikeLoginToken } from '../auth/login-token';
+import { resolveLogin, verifiedLogin } from '../auth/sessions';
+import type { Login } from '../auth/sessions';
 import { SESSION_COOKIE, setSessionCookie } from '../auth/session-cookie';
 import type { Auth, HonoEnv } from '../hono-env';
+import { requestDb } from '../request-timing';
+
+type Strength = 'checked' | 'signed';
 
 export function bearerToken(header: string | undefined): string | null {
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   return match ? match[1]! : null;
 }
 
-export const requireAuth = createMiddleware<HonoEnv>(async (c, next) => {
-  const cookie = getCookie(c, SESSION_COOKIE);
-  let slid = false;
-  const auth = await authenticate(c.env, c.req.header('Authorization'), cookie, (p) => {
-    slid = true;
-    c.executionCtx.waitUntil(p);
+function authMiddleware(strength: Strength) {
+  return createMiddleware<HonoEnv>(async (c, next) => {
+    const login = await authenticate(c, strength);
+    c.get('timing').mark('auth');
+    if (!login) throw new ApiError('unauthorized', 'Sign in to continue');
+    c.set('auth', login.auth);
+    await next();
+    // The login slid forward: the cookie carries the new token (set after the handler, so a
+    // handler's own Set-Cookie — a logout's clearing — is never overwritten by an earlier one).
+    if (login.refreshed && login.auth.via === 'cookie' && c.res.headers.get('Set-Cookie') === null) setSessionCookie(c, login.refreshed);
   });
-  if (!auth) throw new ApiError('unauthorized', 'Sign in to continue');
-  c.set('auth', auth);
-  await next();
-  // The login's expiry slid forward: the cookie's must follow, or the browser drops it first.
-  if (slid && auth.via === 'cookie' && cookie) setSessionCookie(c, cookie);
-});
+}
 
-export async function authenticate(
-  env: HonoEnv['Bindings'],
-  authorization: string | undefined,
-  cookie: string | undefined,
-  waitUntil: (p: Promise<unknown>) => void,
-): Promise<Auth | null> {
-  const db = createDb(env.DB);
-  const bearer = bearerToken(authorization);
+export const requireAuth = authMiddleware('checked');
+export const requireSignedAuth = authMiddleware('signed');
+
+export async function authenticate(c: Context<HonoEnv>, strength: Strength): Promise<{ auth: Auth; refreshed: string | null } | null> {
+  const env = c.env;
+  const bearer = bearerToken(c.req.header('Authorization'));
   if (bearer && env.AUTH_JWT_SECRET && looksLikeJwt(bearer)) {
-    const user = await verifyJwtUser(db, bearer, env.AUTH_JWT_SECRET);
-    return user ? { ...user, authSessionId: null, via: 'jwt' } : null;
+    const user = await verifyJwtUser(requestDb(c), bearer, env.AUTH_JWT_SECRET);
+    return user ? { auth: { userId: user.userId, email: user.email, authSessionId: null, expiresAt: user.expiresAt, via: 'jwt' }, refreshed: null } : null;
   }
-  const token = bearer ?? cookie;
-  if (!token) return null;
-  const session = await resolveSessionToken(db, token, readConfig(env).authSessionTtlMs);
-  if (!session) return null;
-  if (session.refresh) waitUntil(session.refresh);
-  return { userId: session.userId, email: session.email, authSessionId: session.authSessionId, via: bearer ? 'bearer' : 'cookie' };
+  const token = bearer ?? getCookie(c, SESSION_COOKIE);
+  if (!token || !looksLikeLoginToken(token)) return null;
+  const secret = loginSecret(env);
+  const login: Login | null =
+    strength === 'signed' ? await verifiedLogin(token, secret) : await resolveLogin(requestDb(c), token, secret, readConfig(env).authSessionTtlMs);
+  if (!login) return null;
+  if (login.refreshed) c.executionCtx.waitUntil(login.refreshed.write);
+  const auth: Auth = { userId: login.userId, email: login.email, authSessionId: login.authSessionId, expiresAt: login.expiresAt, via: bearer ? 'bearer' : 'cookie' };
+  return { auth, refreshed: login.refreshed?.token ?? null };
+}
+
+/** AUTH_TOKEN_SECRET signs every login; without it no login can be issued or checked. */
+export function loginSecret(env: HonoEnv['Bindings']): string {
+  if (!env.AUTH_TOKEN_SECRET) throw new Error('AUTH_TOKEN_SECRET is not set: `npm run dev` writes one to .dev.vars; in production use `wrangler secret put AUTH_TOKEN_SECRET`');
+  return env.AUTH_TOKEN_SECRET;
 }

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { hashPassword, UNMATCHABLE_HASH, verifyPassword } from '../auth/password';
-import { createAuthSession, deleteAuthSession } from '../auth/sessions';
+import { createLogin, deleteAuthSession } from '../auth/sessions';
 import { readConfig } from '../../shared/config';
 import { createDb } from '../../db/client';
 import { findUserByEmail, insertUserIfAbsent } from '../../db/auth';
@@ -12,7 +12,8 @@ import type { HonoEnv } from '../hono-env';
 import { requireAuth } from '../middleware/auth';
 import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import { validate } from '../validation';
-import { endSessionsOfLogin } from '../executor-client';
+import { logoutEverywhere } from '../executor-client';
+import { loginSecret } from '../middleware/auth';
 
 export const credentialsBody = z.strictObject({
   email: z
@@ -40,7 +41,7 @@ export const authRoutes = new Hono<HonoEnv>()
     const passwordHash = await hashPassword(password);
     const id = crypto.randomUUID();
     if (!(await insertUserIfAbsent(db, { id, email, passwordHash, createdAt: Date.now() }))) throw new ApiError('conflict', 'An account with this email already exists');
-    const { token } = await createAuthSession(db, id, readConfig(c.env).authSessionTtlMs);
+    const { token } = await createLogin(db, { id, email }, readConfig(c.env).authSessionTtlMs, loginSecret(c.env));
     setSessionCookie(c, token);
     return c.json({ user: { id, email }, token }, 201);
   })
@@ -52,15 +53,16 @@ export const authRoutes = new Hono<HonoEnv>()
     // Verify even for an unknown email so both failures take the same time.
     const ok = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
     if (!user || !ok) throw new ApiError('unauthorized', INVALID_LOGIN);
-    const { token } = await createAuthSession(db, user.id, readConfig(c.env).authSessionTtlMs);
+    const { token } = await createLogin(db, user, readConfig(c.env).authSessionTtlMs, loginSecret(c.env));
     setSessionCookie(c, token);
     return c.json({ user: { id: user.id, email: user.email }, token }, 200);
   })
   .post('/logout', requireAuth, async (c) => {
     const auth = c.get('auth');
     if (auth.authSessionId) {
-      await endSessionsOfLogin(c.env, auth.userId, auth.authSessionId);
+      // The login goes first: if telling the executors fails, it is already refused everywhere D1 is asked.
       await deleteAuthSession(createDb(c.env.DB), auth.authSessionId);
+      await logoutEverywhere(c.env, auth.userId, auth.authSessionId, auth.expiresAt);
     }
     clearSessionCookie(c);
     return c.body(null, 204);

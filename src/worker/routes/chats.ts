@@ -17,7 +17,7 @@ import { cursorSchema, decodeCursor, encodeCursor, limitSchema } from '../../sha
 import { idParam, plainText } from '../../shared/schemas';
 import { validate } from '../validation';
 import { agentName } from './params';
-import { chatLiveRoutes, chatTurnRoutes } from './turns';
+import { chatLiveRoutes } from './turns';
 
 export const chatListQuery = z.object({
   agent: agentName,
@@ -111,5 +111,4 @@ export const chatRoutes = new Hono<HonoEnv>()
     c.header('Content-Disposition', `attachment; filename="${exportFileName(chat, extension)}"`);
     return c.body(body);
   })
-  .route('/', chatTurnRoutes)
   .route('/', chatLiveRoutes);

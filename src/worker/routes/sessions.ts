@@ -43,9 +43,9 @@ export const sessionRoutes = new Hono<HonoEnv>()
   .use(requireAuth)
   .post('/', validate('json', sessionOpenBody), async (c) => {
     const { agent, chatId, clientInstanceId } = c.req.valid('json');
-    const { userId, authSessionId } = c.get('auth');
+    const { userId, authSessionId, expiresAt } = c.get('auth');
     const owner = { userId, agentName: agent };
-    const { created, ...result } = await viaExecutor(executorFor(c.env, owner).openSession({ chatId, clientInstanceId, authSessionId }));
+    const { created, ...result } = await viaExecutor(executorFor(c.env, owner).openSession({ chatId, clientInstanceId, login: { authSessionId, expiresAt } }));
     // Only once the new session exists: a refused open leaves the tab's old one alone.
     if (clientInstanceId) await endTabSessionsOnOtherAgents(c.env, userId, agent, clientInstanceId);
     return c.json(result, created ? 201 : 200);

@@ -7,7 +7,9 @@ import { createDb } from '../../db/client';
 import { ApiError } from '../../shared/errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
-import { requireAuth } from '../middleware/auth';
+import { requireAuth, requireSignedAuth } from '../middleware/auth';
+import { requestDb } from '../request-timing';
+import { agentOfChatId } from '../../shared/chat-id';
 import { isAllowedOrigin } from '../middleware/origin-check';
 import { readConfig } from '../../shared/config';
 import { LIVE_INTENT_HEADER } from '../../shared/live-intent';
@@ -22,21 +24,24 @@ const content = plainText(60_000);
 
 export const turnSendBody = z.strictObject({ content, clientMessageId: idSchema.optional(), sessionId: idSchema.optional() });
 
-/** Mounted inside the chats sub-app, which authenticates. */
+/** Mounted at /chats before the chats sub-app: a turn authenticates by signature alone. */
 export const chatTurnRoutes = new Hono<HonoEnv>()
-  .post('/:id/messages', validate('param', idParam), validate('json', turnSendBody), async (c) => {
+  .post('/:id/messages', requireSignedAuth, validate('param', idParam), validate('json', turnSendBody), async (c) => {
     const chatId = c.req.valid('param').id;
     const locate = async () => {
-      const owner = await chatDirectory.find(createDb(c.env.DB), c.get('auth').userId, chatId);
+      const { userId } = c.get('auth');
+      // The id names its agent; the executor refuses a chat that is not its owner's.
+      const agentName = agentOfChatId(chatId);
+      const owner = agentName ? { userId, agentName } : await chatDirectory.find(requestDb(c), userId, chatId);
       return owner && { owner, chatId };
     };
     const { stream } = await startTurn(c, locate, c.req.valid('json'));
-    if (wantsEventStream(c)) return eventStreamResponse(stream);
+    if (wantsEventStream(c)) return eventStreamResponse(c, stream);
     const { toolResults: _results, ...turn } = await collectTurn(stream);
     if (turn.error && turn.message?.status === 'error') throw new ApiError('upstream_error', turn.error.message);
     return c.json(turn);
   })
-  .post('/:id/stop', validate('param', idParam), async (c) => {
+  .post('/:id/stop', requireAuth, validate('param', idParam), async (c) => {
     const chatId = c.req.valid('param').id;
     const owner = await chatDirectory.require(createDb(c.env.DB), c.get('auth').userId, chatId);
     await viaExecutor(executorFor(c.env, owner).stop(chatId));
@@ -91,8 +96,8 @@ export const compatChatRoutes = new Hono<HonoEnv>().use(requireAuth).post('/', v
     }
     return { owner, chatId: await viaExecutor(executorFor(c.env, owner).resolveChat(body.session_id ?? null)) };
   };
-  const { chatId, stream } = await startTurn(c, locate, { content: body.message, clientMessageId: body.client_message_id }, { budgetFirst: true });
-  if (wantsEventStream(c)) return eventStreamResponse(stream);
+  const { chatId, stream } = await startTurn(c, locate, { content: body.message, clientMessageId: body.client_message_id });
+  if (wantsEventStream(c)) return eventStreamResponse(c, stream);
   const turn = await collectTurn(stream);
   const firstCall = turn.toolCalls[0];
   return c.json({

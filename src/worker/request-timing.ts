@@ -1,0 +1,39 @@
+/**
+ * The Worker's part of a request's timing: when it arrived, its stages so far, and the D1
+ * statements it issued — handed to the executor with a turn (SPEC §12.4) and sent back in a
+ * standard `Server-Timing` header.
+ */
+import { createMiddleware } from 'hono/factory';
+import type { Context } from 'hono';
+import { createDb } from '../db/client';
+import type { Db } from '../db/client';
+import { countingD1 } from '../db/counting';
+import type { TimingStage } from '../shared/protocol';
+import type { HonoEnv } from './hono-env';
+
+export class RequestTiming {
+  readonly arrivedAt = Date.now();
+  readonly stages: TimingStage[] = [];
+  d1Statements = 0;
+  #last = this.arrivedAt;
+
+  mark(name: string, at = Date.now()): void {
+    this.stages.push({ name, ms: Math.max(0, at - this.#last) });
+    this.#last = Math.max(this.#last, at);
+  }
+
+  /** `Server-Timing: auth;dur=0.4, route;dur=0.1, …` */
+  header(): string {
+    return this.stages.map((s) => `${s.name};dur=${s.ms}`).join(', ');
+  }
+}
+
+export const requestTiming = createMiddleware<HonoEnv>(async (c, next) => {
+  c.set('timing', new RequestTiming());
+  await next();
+});
+
+/** Drizzle over the request's D1, counting statements into its timing. */
+export function requestDb(c: Context<HonoEnv>): Db {
+  return createDb(countingD1(c.env.DB, c.get('timing')));
+}
