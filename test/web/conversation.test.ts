@@ -46,8 +46,8 @@ describe('applyTurnEvent', () => {
     );
     expect(c.pending).toEqual([]);
     expect(c.replyErrors.cm1?.code).toBe('upstream_error');
-    const item = chatItems(c).find((i) => i.kind === 'message');
-    expect(item?.kind === 'message' && item.replyError?.message).toBe('The model failed');
+    const failed = chatItems(c).find((i) => i.kind === 'failed');
+    expect(failed?.kind === 'failed' && failed.failed).toEqual({ clientMessageId: 'cm1', error: { code: 'upstream_error', message: 'The model failed' }, partial: null });
   });
 
   it('shows tool calls as chips with their results while streaming and after storing', () => {
@@ -91,3 +91,51 @@ describe('describeTimings', () => {
     expect(describeTimings(null)).toBeNull();
   });
 });
+
+describe('a failed reply', () => {
+  const ask = message(1, { role: 'user', content: 'plan my week', clientMessageId: 'cm1' });
+  const failedReply = message(2, { content: '', status: 'error' });
+  const kinds = (c: Conversation) => chatItems(c).map((i) => (i.kind === 'message' ? i.message.role : i.kind));
+
+  it('shows once, in the reply’s place, from the live error through the stored failure to `done`', () => {
+    const sending = addPending(emptyConversation(), { clientMessageId: 'cm1', content: 'plan my week', createdAt: 1 });
+    const errored = apply(sending, { event: 'user_message', data: { message: ask } }, { event: 'error', data: { code: 'upstream_error', message: 'The model failed' } });
+    const stored = apply(errored, { event: 'assistant_message', data: { message: failedReply } });
+    const done = apply(stored, { event: 'done', data: {} });
+    for (const c of [errored, stored, done]) {
+      expect(kinds(c)).toEqual(['user', 'failed']);
+      expect(chatItems(c)[1]?.key).toBe('failed:cm1');
+    }
+  });
+
+  it('is known from the stored status after a reload, with Retry on the question', () => {
+    const reloaded: Conversation = { ...emptyConversation(), messages: [ask, failedReply] };
+    expect(kinds(reloaded)).toEqual(['user', 'failed']);
+    const failed = chatItems(reloaded)[1];
+    expect(failed?.kind === 'failed' && failed.failed).toEqual({ clientMessageId: 'cm1', error: null, partial: null });
+  });
+
+  it('keeps what it wrote before it failed', () => {
+    const partial = message(2, { content: 'Monday: ', status: 'error' });
+    const failed = chatItems({ ...emptyConversation(), messages: [ask, partial] })[1];
+    expect(failed?.kind === 'failed' && failed.failed.partial?.content).toBe('Monday: ');
+  });
+
+  it('is replaced in place by the retry: no second copy of the question, then one reply', () => {
+    const failedTurn: Conversation = { ...emptyConversation(), messages: [ask, failedReply], replyErrors: { cm1: { code: 'upstream_error', message: 'x' } } };
+    const retrying = addPending(failedTurn, { clientMessageId: 'cm1', content: 'plan my week', createdAt: 2 });
+    expect(kinds(retrying)).toEqual(['user']);
+    const streaming = apply(retrying, { event: 'user_message', data: { message: ask } }, { event: 'delta', data: { text: 'Mon' } });
+    expect(kinds(streaming)).toEqual(['user', 'streaming']);
+    const answered = apply(streaming, { event: 'assistant_message', data: { message: message(3, { content: 'Monday: gym' }) } }, { event: 'done', data: {} });
+    expect(kinds(answered)).toEqual(['user', 'assistant']);
+    expect(chatItems(answered).map((i) => i.key)).toEqual(['m1', 'm3']);
+  });
+
+  it('a retry refused before it reached the server still says so', () => {
+    const failedTurn: Conversation = { ...emptyConversation(), messages: [ask, failedReply] };
+    const refused = failPending(addPending(failedTurn, { clientMessageId: 'cm1', content: 'plan my week', createdAt: 2 }), 'cm1', { code: 'busy', message: 'busy' });
+    expect(kinds(refused)).toEqual(['user', 'failed', 'pending']);
+  });
+});
+

@@ -91,8 +91,8 @@ export async function call<T>(method: Method, path: string, options: CallOptions
   let res: Response;
   try {
     res = await fetch(apiUrl(path, options.query), {
+      // credentials: fetch's default, same-origin, sends the session cookie.
       method,
-      credentials: 'same-origin',
       headers: options.json === undefined ? undefined : { 'Content-Type': 'application/json' },
       body: options.json === undefined ? undefined : JSON.stringify(options.json),
     });

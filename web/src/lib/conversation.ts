@@ -142,14 +142,44 @@ export interface ToolChip {
   result: string | null;
 }
 
+/** A turn whose reply failed: one row where the reply would be, with the error and Retry. */
+export interface FailedReply {
+  /** The user message to send again; null when it has none (an older client's turn). */
+  clientMessageId: string | null;
+  /** The error as this tab saw it happen; null after a reload, when only the stored reply's status tells. */
+  error: TurnError | null;
+  /** What the failed reply wrote before it failed, if anything was stored. */
+  partial: MessageDto | null;
+}
+
 export type ChatItem =
-  | { kind: 'message'; key: string; message: MessageDto; tools: ToolChip[]; replyError: TurnError | null }
+  | { kind: 'message'; key: string; message: MessageDto; tools: ToolChip[] }
   | { kind: 'pending'; key: string; pending: PendingMessage }
+  | { kind: 'failed'; key: string; failed: FailedReply }
   | { kind: 'streaming'; key: string; text: string; tools: ToolChip[] };
 
+interface Turn {
+  user: MessageDto | null;
+  replies: MessageDto[];
+}
+
+/** A user message and what was stored after it, up to the next user message. */
+function turnsOf(messages: readonly MessageDto[]): Turn[] {
+  const turns: Turn[] = [];
+  for (const m of messages) {
+    const last = turns.at(-1);
+    if (m.role === 'user' || !last) turns.push({ user: m.role === 'user' ? m : null, replies: m.role === 'user' ? [] : [m] });
+    else last.replies.push(m);
+  }
+  return turns;
+}
+
 /**
- * The rows to render: tool results fold into the chips of the call that asked for them, and
- * an assistant message with neither text nor calls is not shown.
+ * The rows to render: tool results fold into the chips of the call that asked for them, an
+ * assistant message with neither text nor calls is not shown, and a failed reply is one row in
+ * the reply's place (whether the error was seen live or only its stored status is known), which
+ * the retry's reply replaces: a failed attempt that a later reply of the same turn superseded is
+ * not shown.
  */
 export function chatItems(c: Conversation): ChatItem[] {
   const results: Record<string, string> = { ...(c.streaming?.toolResults ?? {}) };
@@ -157,17 +187,35 @@ export function chatItems(c: Conversation): ChatItem[] {
   const chip = (t: ToolCallDto): ToolChip => ({ id: t.id, name: t.name, arguments: t.arguments, result: results[t.id] ?? null });
   // A caught-up tool round and the live reply can both hold a call: the stored one shows it.
   const storedCalls = new Set(c.messages.flatMap((m) => (m.toolCalls ?? []).map((t) => t.id)));
+  const storedAsks = new Set(c.messages.flatMap((m) => (m.role === 'user' && m.clientMessageId ? [m.clientMessageId] : [])));
+  // A turn being sent again: its retry (pending, then streaming) takes the failed row's place.
+  const retrying = new Set(c.pending.filter((p) => p.state === 'sending').map((p) => p.clientMessageId));
+  if (c.streaming && !c.replyErrors[c.streaming.clientMessageId]) retrying.add(c.streaming.clientMessageId);
 
   const items: ChatItem[] = [];
-  for (const m of c.messages) {
-    if (m.role === 'tool') continue;
-    const tools = (m.toolCalls ?? []).map(chip);
-    if (m.role === 'assistant' && !m.content.trim() && tools.length === 0 && m.status === 'complete') continue;
-    const replyError = m.role === 'user' && m.clientMessageId ? (c.replyErrors[m.clientMessageId] ?? null) : null;
-    items.push({ kind: 'message', key: m.id, message: m, tools, replyError });
+  for (const { user, replies } of turnsOf(c.messages)) {
+    if (user) items.push({ kind: 'message', key: user.id, message: user, tools: [] });
+    const ask = user?.clientMessageId ?? null;
+    const lastReply = replies.findLast((m) => m.role === 'assistant');
+    const finished = lastReply !== undefined && lastReply.status !== 'error' && !lastReply.toolCalls?.length;
+    const liveError = ask ? (c.replyErrors[ask] ?? null) : null;
+    for (const m of replies) {
+      if (m.role === 'tool' || m.status === 'error') continue;
+      const tools = (m.toolCalls ?? []).map(chip);
+      if (m.role === 'assistant' && !m.content.trim() && tools.length === 0 && m.status === 'complete') continue;
+      items.push({ kind: 'message', key: m.id, message: m, tools });
+    }
+    const storedFailure = lastReply?.status === 'error' ? lastReply : null;
+    if ((storedFailure || (liveError && !finished)) && !(ask && retrying.has(ask))) {
+      const partial = storedFailure && (storedFailure.content.trim() || storedFailure.toolCalls?.length) ? storedFailure : null;
+      items.push({ kind: 'failed', key: `failed:${ask ?? storedFailure?.id}`, failed: { clientMessageId: ask, error: liveError, partial } });
+    }
   }
-  for (const p of c.pending) items.push({ kind: 'pending', key: `pending:${p.clientMessageId}`, pending: p });
-  if (c.streaming)
+  // A retry of a stored message on its way shows as that message, not as a second copy of it.
+  for (const p of c.pending)
+    if (p.state !== 'sending' || !storedAsks.has(p.clientMessageId)) items.push({ kind: 'pending', key: `pending:${p.clientMessageId}`, pending: p });
+  // The streaming slot of a turn that has already failed is its tail (the stored status, then `done`), not a reply.
+  if (c.streaming && !c.replyErrors[c.streaming.clientMessageId])
     items.push({
       kind: 'streaming',
       key: `streaming:${c.streaming.clientMessageId}`,

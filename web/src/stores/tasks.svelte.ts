@@ -15,8 +15,15 @@ class TasksStore {
   /** A task opened by URL that is not in the current list (other filter, later page). */
   extra = $state<TaskDto | null>(null);
   #token = 0;
+  #listed: Promise<void> = Promise.resolve();
 
-  async load(filter: TaskFilter = this.filter): Promise<void> {
+  /** The list under `filter` (default: the current one), newest first. */
+  load(filter: TaskFilter = this.filter): Promise<void> {
+    this.#listed = this.#load(filter);
+    return this.#listed;
+  }
+
+  async #load(filter: TaskFilter): Promise<void> {
     this.filter = filter;
     const token = ++this.#token;
     this.loading = true;
@@ -32,6 +39,12 @@ class TasksStore {
     } finally {
       if (token === this.#token) this.loading = false;
     }
+  }
+
+  /** A task opened by URL: once the list is in, fetch it by itself if the list does not hold it (another filter, a later page). */
+  async open(id: string): Promise<void> {
+    await this.#listed;
+    if (!this.find(id)) await this.fetchOne(id);
   }
 
   async loadMore(): Promise<void> {
