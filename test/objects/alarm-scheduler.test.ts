@@ -13,7 +13,7 @@ const MINUTE = 60_000;
 /** What the executor would report: sessions, a warm executor, generations, unwritten work. */
 function activity(over: Partial<{ oldestBeatAt: number | null; cached: boolean; inFlight: number; pending: boolean }> = {}): ActivitySource {
   const a = { oldestBeatAt: null, cached: false, inFlight: 0, pending: false, ...over };
-  return { oldestBeatAt: () => a.oldestBeatAt, cached: () => a.cached, inFlight: () => a.inFlight, hasPendingWrites: () => a.pending };
+  return { oldestBeatAt: () => a.oldestBeatAt, cached: () => a.cached, inFlight: () => a.inFlight, hasPendingWrites: () => a.pending, loginExpiresAt: () => null };
 }
 
 /** Runs `body` with a scheduler over a fresh executor object's real storage and alarm. */

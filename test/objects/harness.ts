@@ -6,6 +6,13 @@
 import { env } from 'cloudflare:workers';
 import { createDb } from '../../src/db/client';
 import type { Db } from '../../src/db/client';
+import { insertSession } from '../../src/db/sessions';
+import { AlarmScheduler } from '../../src/objects/alarm-scheduler';
+import { LiveChannel } from '../../src/objects/live-channel';
+import { SessionLifecycle } from '../../src/objects/session-lifecycle';
+import { SessionRegistry } from '../../src/objects/session-registry';
+import type { LiveSession } from '../../src/objects/session-registry';
+import { readConfig } from '../../src/shared/config';
 import type { Owner } from '../../src/shared/owner';
 import { signUp } from '../helpers';
 import type { Caller } from '../helpers';
@@ -65,4 +72,66 @@ export function flakyDb(): { db: Db; outage: { down: boolean } } {
 
 export async function d1Rows<T = Record<string, unknown>>(query: string, ...params: unknown[]): Promise<T[]> {
   return (await env.DB.prepare(query).bind(...params).all<T>()).results;
+}
+
+/** The executor's session modules over an object's real storage, wired as the executor wires them. */
+export function sessionModules(state: DurableObjectState, db: Db) {
+  const config = readConfig(env);
+  const registry = new SessionRegistry(state.storage.sql);
+  const alarm = new AlarmScheduler(
+    state.storage,
+    { oldestBeatAt: () => registry.oldestBeatAt(), cached: () => true, inFlight: () => 0, hasPendingWrites: () => false, loginExpiresAt: () => null },
+    { sessionTtlMs: config.sessionTtlMs, idleTtlMs: config.executorIdleTtlMs },
+  );
+  // Every socket's login counts as valid here; login endings are tested through the executor.
+  const lifecycle = new SessionLifecycle(db, registry, new LiveChannel(state), alarm, config, () => true);
+  return { config, registry, alarm, lifecycle };
+}
+
+/** A session row in D1 and in the registry, as an open at `at` would leave them. */
+export async function seedSession(
+  db: Db,
+  registry: SessionRegistry,
+  owner: Owner,
+  chatId: string,
+  o: { at?: number; authSessionId?: string | null; clientInstanceId?: string | null } = {},
+): Promise<LiveSession> {
+  const at = o.at ?? Date.now();
+  const live: LiveSession = {
+    id: crypto.randomUUID(),
+    chatId,
+    authSessionId: o.authSessionId ?? null,
+    clientInstanceId: o.clientInstanceId ?? null,
+    createdAt: at,
+    lastBeatAt: at,
+    persistedBeatAt: at,
+  };
+  await insertSession(
+    db,
+    {
+      id: live.id,
+      chatId,
+      userId: owner.userId,
+      agentName: owner.agentName,
+      authSessionId: live.authSessionId,
+      clientInstanceId: live.clientInstanceId,
+      isActive: true,
+      createdAt: at,
+      updatedAt: at,
+      lastHeartbeatAt: at,
+      endedAt: null,
+      endReason: null,
+    },
+    null,
+  );
+  registry.add(live);
+  return live;
+}
+
+export async function sessionRows(...ids: string[]) {
+  const rows = await d1Rows<{ id: string; is_active: number; end_reason: string | null; last_heartbeat_at: number }>(
+    `SELECT id, is_active, end_reason, last_heartbeat_at FROM chat_sessions WHERE id IN (${ids.map(() => '?').join(',')})`,
+    ...ids,
+  );
+  return ids.map((id) => rows.find((r) => r.id === id));
 }
