@@ -4,6 +4,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** A secret, set for tests in vitest.config.ts. */
+      AUTH_TOKEN_SECRET?: string;
     }
   }
 }

@@ -75,13 +75,14 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         cached: () => this.#cache.current !== null,
         inFlight: () => this.#claims.size,
         hasPendingWrites: (inFlight) => this.#ledger.hasPendingWrites(inFlight),
+        loginExpiresAt: () => this.#live.earliestLoginExpiry(),
       },
       { sessionTtlMs: this.#config.sessionTtlMs, idleTtlMs: this.#config.executorIdleTtlMs },
     );
     this.#replay = new CrashReplay(() => this.#ledger, this.#claims, () => this.#alarm.retrySoon());
     this.#ledger = new ChatLedger(ctx.storage.sql, this.#db, () => this.#cache.current?.windows ?? null, (error) => this.#replay.defer(error));
-    this.#sessions = new SessionLifecycle(this.#db, this.#registry, this.#live, this.#alarm, this.#config);
     this.#logins = new LoginGuard(ctx.storage.sql, this.#db);
+    this.#sessions = new SessionLifecycle(this.#db, this.#registry, this.#live, this.#alarm, this.#config, (socket, now) => socket.loginExpiresAt > now && !this.#logins.isRevoked(socket.authSessionId));
     this.#limiter = new TurnLimiter(ctx.storage.sql, this.#config.turnsPerMinute);
     this.#replay.onWake(ctx);
   }
@@ -226,18 +227,23 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     const intent = parseLiveIntent(request);
     if (!intent) return new Response(null, { status: 404 });
     const result = await this.#rpc(async () => {
-      const { chatId, sessionId } = intent;
+      const { chatId, sessionId, login } = intent;
+      if (this.#logins.isRevoked(login.authSessionId)) throw new ApiError('unauthorized', 'Sign in to continue');
       await this.#chats.check(chatId);
       const gone = () => new ApiError('gone', 'This session has ended; open a new one');
-      if (this.#registry.get(sessionId)?.chatId !== chatId) throw gone();
+      const session = this.#registry.get(sessionId);
+      // A socket joins only a session of its own login (SPEC §13).
+      if (session?.chatId !== chatId || session.authSessionId !== login.authSessionId) throw gone();
       const lastSeq = await this.#ledger.lastStoredSeq(chatId);
       // The session (or the chat) may have ended while D1 answered.
       if (!this.#registry.get(sessionId) || !this.#chats.knows(chatId)) throw gone();
       // From here to accept nothing awaits: the snapshot and the next delta cannot cross.
       const progress = this.#claims.get(chatId)?.progress;
       const inFlight = progress?.messageId ? { messageId: progress.messageId, text: progress.text, toolCalls: [...progress.toolCalls] } : null;
-      const attachment: SocketAttachment = { chatId, sessionId, connectedAt: Date.now() };
-      return this.#live.accept(attachment, { type: 'snapshot', lastSeq, inFlight });
+      const attachment: SocketAttachment = { chatId, sessionId, connectedAt: Date.now(), authSessionId: login.authSessionId, loginExpiresAt: login.expiresAt };
+      const accepted = this.#live.accept(attachment, { type: 'snapshot', lastSeq, inFlight });
+      await this.#alarm.reschedule(); // the alarm closes the socket when its login expires
+      return accepted;
     });
     if (result.ok) return result.value;
     return Response.json(errorBody(result.error.code, result.error.message), { status: ERROR_STATUS[result.error.code] });

@@ -15,6 +15,8 @@ export interface AlarmInputs {
   idleTtlMs: number;
   /** A turn's checkpoint that must be written to D1 if nothing finishes it. */
   orphanCheckAt: number | null;
+  /** When the first open socket's login expires, or null. */
+  loginExpiresAt?: number | null;
 }
 
 /** The moment the alarm should fire, or null when nothing is due. */
@@ -23,6 +25,7 @@ export function planAlarm(i: AlarmInputs): number | null {
   if (i.oldestBeatAt !== null) candidates.push(i.oldestBeatAt + i.sessionTtlMs);
   if (i.cached && i.oldestBeatAt === null && i.inFlight === 0) candidates.push(i.lastActivityAt + i.idleTtlMs);
   if (i.orphanCheckAt !== null) candidates.push(i.orphanCheckAt);
+  if (i.loginExpiresAt != null) candidates.push(i.loginExpiresAt);
   if (candidates.length === 0) return null;
   // An overdue deadline fires at once rather than in the past.
   return Math.max(Math.min(...candidates), i.now);

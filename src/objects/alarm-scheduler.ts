@@ -16,6 +16,8 @@ export interface ActivitySource {
   cached(): boolean;
   inFlight(): number;
   hasPendingWrites(inFlight: number): boolean;
+  /** When the first open socket's login expires (its socket must close then). */
+  loginExpiresAt(): number | null;
 }
 
 export class AlarmScheduler {
@@ -49,6 +51,7 @@ export class AlarmScheduler {
       lastActivityAt: this.#lastActivityAt,
       idleTtlMs: this.#idleTtlMs,
       orphanCheckAt,
+      loginExpiresAt: this.#source.loginExpiresAt(),
     };
   }
 

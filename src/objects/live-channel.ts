@@ -9,7 +9,13 @@ export interface SocketAttachment {
   chatId: string;
   sessionId: string;
   connectedAt: number;
+  /** The login the socket was opened with (null for a JWT caller) and when it expires. */
+  authSessionId: string | null;
+  loginExpiresAt: number;
 }
+
+/** A socket's login still counts: not expired, not revoked. */
+export type LoginCheck = (attachment: SocketAttachment, now: number) => boolean;
 
 const chatTag = (chatId: string) => `chat:${chatId}`;
 const sessionTag = (sessionId: string) => `session:${sessionId}`;
@@ -17,6 +23,8 @@ const sessionTag = (sessionId: string) => `session:${sessionId}`;
 /** Close codes: a tab closing says 1000/1001; anything else may be a network drop. */
 export const CLEAN_CLOSE_CODES = new Set([1000, 1001]);
 export const SESSION_ENDED_CLOSE_CODE = 4000;
+/** The login the socket was opened with was logged out or expired: sign in again. */
+export const LOGIN_ENDED_CLOSE_CODE = 4001;
 
 export class LiveChannel {
   readonly #ctx: DurableObjectState;
@@ -46,12 +54,15 @@ export class LiveChannel {
     }
   }
 
-  /** The latest sign of life of each session's open sockets: its last ping, or its connection. */
-  lastSeenBySession(): Map<string, number> {
+  /**
+   * The latest sign of life of each session's open sockets: its last ping, or its connection.
+   * A socket whose login has ended is no sign of life (SPEC §13): its pings keep nothing alive.
+   */
+  lastSeenBySession(loginValid: LoginCheck, now = Date.now()): Map<string, number> {
     const seen = new Map<string, number>();
     for (const socket of this.#ctx.getWebSockets()) {
       const attachment = socket.deserializeAttachment() as SocketAttachment | null;
-      if (!attachment) continue;
+      if (!attachment || !loginValid(attachment, now)) continue;
       const pinged = this.#ctx.getWebSocketAutoResponseTimestamp(socket)?.getTime() ?? 0;
       const at = Math.max(pinged, attachment.connectedAt);
       seen.set(attachment.sessionId, Math.max(seen.get(attachment.sessionId) ?? 0, at));
@@ -67,6 +78,32 @@ export class LiveChannel {
         // already closed
       }
     }
+  }
+
+  /** Closes every socket whose login has ended; answers the sessions they belonged to. */
+  closeEndedLogins(loginValid: LoginCheck, now = Date.now()): string[] {
+    const sessions: string[] = [];
+    for (const socket of this.#ctx.getWebSockets()) {
+      const attachment = socket.deserializeAttachment() as SocketAttachment | null;
+      if (!attachment || loginValid(attachment, now)) continue;
+      sessions.push(attachment.sessionId);
+      try {
+        socket.close(LOGIN_ENDED_CLOSE_CODE, 'login ended');
+      } catch {
+        // already closed
+      }
+    }
+    return sessions;
+  }
+
+  /** When the first open socket's login expires, for the alarm. */
+  earliestLoginExpiry(): number | null {
+    let earliest: number | null = null;
+    for (const socket of this.#ctx.getWebSockets()) {
+      const attachment = socket.deserializeAttachment() as SocketAttachment | null;
+      if (attachment && (earliest === null || attachment.loginExpiresAt < earliest)) earliest = attachment.loginExpiresAt;
+    }
+    return earliest;
   }
 
   closeChat(chatId: string, reason: string): void {

@@ -8,7 +8,7 @@ import { endSessionRows, persistHeartbeat } from '../db/sessions';
 import type { EndReason } from '../shared/api';
 import { ApiError } from '../shared/errors';
 import type { AlarmScheduler } from './alarm-scheduler';
-import type { LiveChannel } from './live-channel';
+import type { LiveChannel, LoginCheck } from './live-channel';
 import type { LiveSession, SessionRegistry } from './session-registry';
 
 export class SessionLifecycle {
@@ -17,8 +17,17 @@ export class SessionLifecycle {
   readonly #live: LiveChannel;
   readonly #alarm: AlarmScheduler;
   readonly #limits: { sessionTtlMs: number; heartbeatPersistMs: number };
+  readonly #loginValid: LoginCheck;
 
-  constructor(db: Db, registry: SessionRegistry, live: LiveChannel, alarm: AlarmScheduler, limits: { sessionTtlMs: number; heartbeatPersistMs: number }) {
+  constructor(
+    db: Db,
+    registry: SessionRegistry,
+    live: LiveChannel,
+    alarm: AlarmScheduler,
+    limits: { sessionTtlMs: number; heartbeatPersistMs: number },
+    loginValid: LoginCheck,
+  ) {
+    this.#loginValid = loginValid;
     this.#db = db;
     this.#registry = registry;
     this.#live = live;
@@ -35,7 +44,7 @@ export class SessionLifecycle {
     const live = this.#registry.get(sessionId);
     if (!live) throw new ApiError('gone', 'This session has ended; open a new one');
     // A socket that pinged since the last beat kept the session alive, even if it just dropped.
-    const socketSeenAt = this.#live.lastSeenBySession().get(sessionId) ?? 0;
+    const socketSeenAt = this.#live.lastSeenBySession(this.#loginValid, now).get(sessionId) ?? 0;
     if (now - Math.max(live.lastBeatAt, socketSeenAt) >= this.#limits.sessionTtlMs) {
       await this.end([live], 'expired', now);
       throw new ApiError('gone', 'This session has expired; open a new one');
@@ -80,16 +89,28 @@ export class SessionLifecycle {
     if (live) await this.end([live], reason, Date.now());
   }
 
-  /** Logout: every session opened with that login. Answers how many ended. */
+  /** Logout: every session opened with that login, and any socket of it. Answers how many ended. */
   async endOfLogin(authSessionId: string): Promise<number> {
+    const now = Date.now();
     const ending = this.#registry.list().filter((s) => s.authSessionId === authSessionId);
-    await this.end(ending, 'logout', Date.now());
+    await this.end(ending, 'logout', now);
+    this.#live.closeEndedLogins(this.#loginValid, now);
     return ending.length;
   }
 
-  /** The alarm's part: sockets' pings count as beats, then stale sessions expire. */
+  /**
+   * The alarm's part: sockets whose login expired close and end their sessions; the other
+   * sockets' pings count as beats; then stale sessions expire.
+   */
   async expireStale(now: number): Promise<void> {
-    for (const [sessionId, at] of this.#live.lastSeenBySession()) {
+    const orphaned = new Set(this.#live.closeEndedLogins(this.#loginValid, now));
+    await this.end(
+      this.#registry.list().filter((s) => orphaned.has(s.id)),
+      'expired',
+      now,
+      { reschedule: false },
+    );
+    for (const [sessionId, at] of this.#live.lastSeenBySession(this.#loginValid, now)) {
       const live = this.#registry.get(sessionId);
       if (live && at > live.lastBeatAt) await this.beat(live, at);
     }

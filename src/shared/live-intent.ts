@@ -5,6 +5,8 @@
 export interface LiveIntent {
   chatId: string;
   sessionId: string;
+  /** The login the socket opens with: the socket closes when it is logged out or expires. */
+  login: { authSessionId: string | null; expiresAt: number };
 }
 
 export const LIVE_INTENT_HEADER = 'X-Clarity-Live';

@@ -64,7 +64,7 @@ export const chatLiveRoutes = new Hono<HonoEnv>().get('/:id/live', validate('par
   }
   const chatId = c.req.valid('param').id;
   const owner = await chatDirectory.require(createDb(c.env.DB), auth.userId, chatId);
-  const intent: LiveIntent = { chatId, sessionId: c.req.valid('query').sessionId };
+  const intent: LiveIntent = { chatId, sessionId: c.req.valid('query').sessionId, login: { authSessionId: auth.authSessionId, expiresAt: auth.expiresAt } };
   const upgraded = await executorFor(c.env, owner).fetch('https://executor/live', {
     headers: { Upgrade: 'websocket', [LIVE_INTENT_HEADER]: JSON.stringify(intent) },
   });
