@@ -15,7 +15,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
  * @typedef {{ role: string, content?: unknown, tool_calls?: ToolCall[], tool_call_id?: string }} Message
  * @typedef {{ model?: string, messages: Message[], tools?: Array<{ function?: { name?: string } }>,
  *   stream?: boolean, stream_options?: { include_usage?: boolean } }} CompletionRequest
- * @typedef {{ clean: string, tokens?: number, delayMs?: number, fault?: string, slow: boolean }} Markers
+ * @typedef {{ clean: string, tokens?: number, delayMs?: number, waitMs?: number, fault?: string, slow: boolean }} Markers
  * @typedef {{ kind: 'text', text: string }
  *   | { kind: 'tool', name: string, args: Record<string, unknown> }} Reply
  * @typedef {{ reply: Reply, body: CompletionRequest, markers: Markers, delayMs: number,
@@ -56,6 +56,7 @@ function parseMarkers(text) {
   const stripped = text.replace(/\[\[(\w+)(?::([^\]]*))?\]\]/g, (_, name, value) => {
     if (name === 'tokens') markers.tokens = Math.min(nonNegativeNumber(value) ?? 0, 100_000);
     else if (name === 'delay') markers.delayMs = nonNegativeNumber(value);
+    else if (name === 'wait') markers.waitMs = nonNegativeNumber(value);
     else if (name === 'fault') markers.fault = value;
     else if (name === 'slow') markers.slow = true;
     return '';
@@ -401,6 +402,11 @@ export async function startMockModel(options = {}) {
 
     const userText = lastUserText(body.messages);
     const markers = parseMarkers(userText);
+    // A model slow to start: nothing at all (not even headers) until the wait is over.
+    if (markers.waitMs) {
+      await sleep(markers.waitMs);
+      if (isGone(res)) return;
+    }
     const fault = markers.fault;
     // 500-once fails the first request for this text, 500xN the first N (beating the SDK's
     // retries); after-tool-500xN does the same only for requests that carry a tool result.

@@ -7,6 +7,11 @@ import { createParser } from 'eventsource-parser';
 import { startMockModel } from '../../mock-model/server.mjs';
 import { freePort, makeTempDir, ROOT, runStep, startWrangler, waitForHealth } from '../../e2e/harness.mjs';
 
+/** The mock model's silence before its first byte: far longer than the outbox's 250 ms flush delay. */
+const MODEL_WAIT_MS = 2000;
+/** When to kill after the acknowledgment: the user message is durable locally, not yet in D1. */
+const KILL_AFTER_ACK_MS = 100;
+
 const results = [];
 const log = (message) => process.stdout.write(`[faults] ${message}\n`);
 
@@ -72,11 +77,35 @@ async function main() {
   let wrangler = startWrangler({ port, persistTo: temp.dir, vars });
   const alive = () => wrangler.child.exitCode === null && wrangler.child.signalCode === null;
   const api = client(baseUrl);
+  /** SIGKILL to wrangler dev's whole process group: workerd dies with no chance to flush anything. */
+  const killWrangler = async () => {
+    const exited = new Promise((resolve) => wrangler.child.once('exit', resolve));
+    process.kill(-wrangler.child.pid, 'SIGKILL');
+    await exited;
+  };
+  const restartWrangler = async () => {
+    wrangler = startWrangler({ port, persistTo: temp.dir, vars });
+    await waitForHealth(baseUrl, { timeoutMs: 90_000, isAlive: alive });
+  };
+  /** A check that kills the server: whatever it asserts, the checks after it get a live one. */
+  const crashCheck = (name, fn) =>
+    check(name, async () => {
+      try {
+        await fn();
+      } finally {
+        if (!alive()) await restartWrangler();
+      }
+    });
+  /** Reads the local D1 directly, while wrangler dev is down. */
+  const d1Rows = (query) => {
+    const out = runStep('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', temp.dir, '--json', '--command', query], { timeoutMs: 60_000 });
+    return JSON.parse(out)[0].results;
+  };
 
   try {
     await waitForHealth(baseUrl, { timeoutMs: 90_000, isAlive: alive });
 
-    await check('kill -9 mid-reply: the user message survives, the reply is complete or interrupted, the chat goes on', async () => {
+    await crashCheck('kill -9 mid-reply: the user message survives, the partial reply is stored as interrupted, the chat goes on', async () => {
       const token = await api.signUp('crash');
       const { chat } = await api.json('POST', '/sessions', { token, body: { agent: 'assistant', clientInstanceId: 'tab' } });
       const response = await api.request('POST', `/chats/${chat.id}/messages`, { token, sse: true, body: { content: 'a slow answer [[slow]] [[tokens:80]]' } });
@@ -86,21 +115,66 @@ async function main() {
       let seen = '';
       while ((seen.match(/event: delta/g) ?? []).length < 5) seen += decoder.decode((await reader.read()).value);
       assert(seen.includes('event: user_message'), 'the message was acknowledged');
-      process.kill(-wrangler.child.pid, 'SIGKILL');
-      await new Promise((resolve) => wrangler.child.once('exit', resolve));
+      await killWrangler();
       await reader.cancel().catch(() => undefined);
 
-      wrangler = startWrangler({ port, persistTo: temp.dir, vars });
-      await waitForHealth(baseUrl, { timeoutMs: 90_000, isAlive: alive });
+      await restartWrangler();
       const next = await api.events(await api.request('POST', `/chats/${chat.id}/messages`, { token, sse: true, body: { content: 'still there?' } }));
       assert(next.at(-2)?.data?.message?.status === 'complete', `the next turn completes: ${JSON.stringify(next.slice(-3))}`);
       const { messages } = await api.json('GET', `/chats/${chat.id}/messages`, { token });
       const shape = messages.map((m) => `${m.seq}:${m.role}:${m.status}`);
       assert(shape[0] === '1:user:complete' && messages[0].content.startsWith('a slow answer'), `user message stored: ${shape}`);
-      assert(['2:assistant:interrupted', '2:assistant:complete'].includes(shape[1]), `reply stored as interrupted or complete: ${shape}`);
+      // 80 tokens at 200 ms each cannot have finished in the second before the kill.
+      assert(shape[1] === '2:assistant:interrupted', `reply stored as interrupted: ${shape}`);
       assert(messages[1].content.startsWith('token1 token2'), `partial reply kept: ${messages[1].content.slice(0, 40)}`);
       assert(shape.slice(2).join() === '3:user:complete,4:assistant:complete', `the chat went on: ${shape}`);
     });
+
+    await crashCheck(
+      'kill -9 while the user message is only in the executor’s outbox: after the restart it is in D1 exactly once, and the chat goes on',
+      async () => {
+        const token = await api.signUp('outbox');
+        const { chat } = await api.json('POST', '/sessions', { token, body: { agent: 'assistant', clientInstanceId: 'tab' } });
+        const content = `an answer slow to start ${crypto.randomUUID()} [[wait:${MODEL_WAIT_MS}]]`;
+        const response = await api.request('POST', `/chats/${chat.id}/messages`, { token, sse: true, body: { content } });
+        assert(response.status === 200, `turn → ${response.status}`);
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        let seen = '';
+        while (!/event: user_message\ndata: .*\n\n/.test(seen)) {
+          const { done, value } = await reader.read();
+          assert(!done, `the stream ended before user_message: ${seen}`);
+          seen += decoder.decode(value, { stream: true });
+        }
+        // Inside the outbox's flush delay (250 ms), long before the model's first token.
+        await new Promise((resolve) => setTimeout(resolve, KILL_AFTER_ACK_MS));
+        await killWrangler();
+        await reader.cancel().catch(() => undefined);
+        const acknowledged = (await api.events(new Response(seen))).find((e) => e.event === 'user_message').data.message;
+        assert(acknowledged.content === content, `acknowledged ${JSON.stringify(acknowledged)}`);
+        // Proves the kill hit the window: D1 has nothing of the message, only the executor's storage does.
+        const before = d1Rows(`SELECT id FROM chat_messages WHERE chat_id = '${chat.id}'`);
+        assert(before.length === 0, `the message reached D1 before the kill, so this run proves no replay: ${JSON.stringify(before)}`);
+
+        await restartWrangler();
+        // Waking the executor (the tab reopens its session) replays the outbox; no turn does it for us.
+        await api.json('POST', '/sessions', { token, body: { agent: 'assistant', chatId: chat.id, clientInstanceId: 'tab' } });
+        const replayed = await api.json('GET', `/chats/${chat.id}/messages`, { token });
+        const copies = replayed.messages.filter((m) => m.content === content);
+        assert(
+          copies.length === 1 && copies[0].id === acknowledged.id && copies[0].seq === 1,
+          `in D1 once after the restart: ${JSON.stringify(replayed.messages)}`,
+        );
+
+        const next = await api.events(await api.request('POST', `/chats/${chat.id}/messages`, { token, sse: true, body: { content: 'still there?' } }));
+        assert(next.at(-2)?.data?.message?.status === 'complete', `the next turn completes: ${JSON.stringify(next.slice(-3))}`);
+        const { messages } = await api.json('GET', `/chats/${chat.id}/messages`, { token });
+        const shape = messages.map((m) => `${m.seq}:${m.role}:${m.status}`);
+        // The reply that never started leaves no message: no checkpoint is written before the first token.
+        assert(shape.join() === '1:user:complete,2:user:complete,3:assistant:complete', `the chat went on: ${shape}`);
+        assert(messages.filter((m) => m.content === content).length === 1, 'still exactly once');
+      },
+    );
 
     await check('model faults under parallel load end every turn cleanly, and every chat recovers', async () => {
       const faults = ['', '[[fault:500]]', '[[fault:429]]', '[[fault:cut]]', '[[fault:malformed]]', '[[fault:hang]]'];
