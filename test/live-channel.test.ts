@@ -1,11 +1,25 @@
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { d1Writes, executorState, executorStub, expectError, expectStatus, installWriteCounter, openSession, ORIGIN, sessionRow, signUp } from './helpers';
+import {
+  call,
+  d1Writes,
+  executorState,
+  executorStub,
+  expectError,
+  expectStatus,
+  installWriteCounter,
+  openSession,
+  ORIGIN,
+  sessionRow,
+  signUp,
+} from './helpers';
 import type { Caller } from './helpers';
 import { eventually, readUntilDeltas, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
 
 const SESSION_TTL_MS = Number(env.SESSION_TTL_S) * 1000;
+/** Real time between the sockets' connection and the ping: what tells the ping's moment apart. */
+const PING_GAP_MS = 400;
 
 interface LiveSocket {
   socket: WebSocket;
@@ -69,6 +83,31 @@ describe('the live channel', () => {
     b.socket.close(1000);
   });
 
+  it('sends another tab’s socket the tool_call, tool_result and error frames of a turn, as the sender’s SSE had them', async () => {
+    const caller = await signUp();
+    const sender = await openSession(caller, { clientInstanceId: 'sender' });
+    const watcher = await openSession(caller, { clientInstanceId: 'watcher' });
+    const chatId = sender.chat.id;
+    const tab = await connect(caller, chatId, watcher.session.id);
+    await tab.next((f) => f.type === 'snapshot');
+
+    const withTool = await streamTurn(caller, chatId, 'add a task to buy milk', { sessionId: sender.session.id });
+    await tab.next((f) => f.type === 'assistant_message');
+    const toolEvents = withTool.filter((e) => e.event === 'tool_call' || e.event === 'tool_result');
+    expect(toolEvents.map((e) => e.event)).toEqual(['tool_call', 'tool_result']);
+    expect(tab.frames.filter((f) => f.type === 'tool_call' || f.type === 'tool_result')).toEqual(toolEvents.map((e) => ({ type: e.event, ...e.data })));
+    expect(typesOf(tab.frames).slice(0, 4)).toEqual(['snapshot', 'user_message', 'tool_call', 'tool_result']);
+
+    tab.frames.length = 0;
+    const failed = await streamTurn(caller, chatId, 'please answer [[fault:500]]', { sessionId: sender.session.id });
+    const error = failed.find((e) => e.event === 'error')!;
+    expect(error.data).toMatchObject({ code: 'upstream_error', message: expect.stringMatching(/HTTP 500/) });
+    await tab.next((f) => f.type === 'assistant_message');
+    expect(typesOf(tab.frames)).toEqual(['user_message', 'error', 'assistant_message']);
+    expect(tab.frames[1]).toEqual({ type: 'error', ...error.data });
+    tab.socket.close(1000);
+  });
+
   it('gives a socket that joins mid-reply the partial text, then the rest with no gap or duplicate', async () => {
     const caller = await signUp();
     const { chat } = await openSession(caller, { clientInstanceId: 'a' });
@@ -118,37 +157,62 @@ describe('the live channel', () => {
     socket.socket.close(1000);
   });
 
-  it('keeps a session alive on socket pings alone, with no HTTP heartbeat and no D1 write', async () => {
+  it('keeps a session alive on socket pings alone past the TTL, while a silent one expires, with no D1 write for the pinged one', async () => {
     const caller = await signUp();
-    const { chat, session } = await openSession(caller, { clientInstanceId: 'a' });
-    const socket = await connect(caller, chat.id, session.id);
-    await socket.next((f) => f.type === 'snapshot');
+    const pinging = await openSession(caller, { clientInstanceId: 'pinging' });
+    const silent = await openSession(caller, { clientInstanceId: 'silent' });
+    const chatId = pinging.chat.id;
+    const a = await connect(caller, chatId, pinging.session.id);
+    const b = await connect(caller, chatId, silent.session.id);
+    await a.next((f) => f.type === 'snapshot');
+    await b.next((f) => f.type === 'snapshot');
+    const connectedBy = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, PING_GAP_MS));
+    const pingedFrom = Date.now();
+    a.socket.send('ping');
+    await a.next((f) => f === 'pong');
     await installWriteCounter();
-    // The tab has been quiet on HTTP for longer than the TTL, but it pings its socket.
-    await runInDurableObject(executorStub(caller), (_i, state) => {
-      state.storage.sql.exec('UPDATE live_sessions SET last_beat_at = ? WHERE id = ?', Date.now() - SESSION_TTL_MS - 1000, session.id);
-    });
-    socket.socket.send('ping');
-    await socket.next((f) => f === 'pong');
+
+    // Past the TTL for everything the tabs did on connecting, within it for the ping alone.
+    const alarmAt = pingedFrom + SESSION_TTL_MS - PING_GAP_MS / 2;
+    expect(alarmAt).toBeGreaterThan(connectedBy + SESSION_TTL_MS);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(alarmAt);
     await runDurableObjectAlarm(executorStub(caller));
-    expect(await sessionRow(session.id)).toMatchObject({ is_active: 1 });
-    expect(await d1Writes()).toBe(0);
-    socket.socket.close(1000);
+    vi.useRealTimers();
+
+    expect(await sessionRow(pinging.session.id)).toMatchObject({ is_active: 1, end_reason: null });
+    expect(await sessionRow(silent.session.id)).toMatchObject({ is_active: 0, end_reason: 'expired' });
+    // The only D1 write was the silent session's end.
+    expect(await d1Writes()).toBe(1);
+    a.socket.close(1000);
   });
 
-  it('counts a recent socket ping when an HTTP heartbeat arrives after the socket dropped', async () => {
+  it('counts a recent socket ping when the tab’s HTTP heartbeat comes after the TTL', async () => {
     const caller = await signUp();
-    const { chat, session } = await openSession(caller, { clientInstanceId: 'a' });
-    const socket = await connect(caller, chat.id, session.id);
-    await socket.next((f) => f.type === 'snapshot');
-    await runInDurableObject(executorStub(caller), (_i, state) => {
-      state.storage.sql.exec('UPDATE live_sessions SET last_beat_at = ? WHERE id = ?', Date.now() - SESSION_TTL_MS - 1000, session.id);
-    });
-    socket.socket.send('ping');
-    await socket.next((f) => f === 'pong');
-    await expectStatus(204, 'POST', `/sessions/${session.id}/heartbeat`, { caller });
-    expect(await sessionRow(session.id)).toMatchObject({ is_active: 1 });
-    socket.socket.close(1000);
+    const pinging = await openSession(caller, { clientInstanceId: 'pinging' });
+    const silent = await openSession(caller, { clientInstanceId: 'silent' });
+    const chatId = pinging.chat.id;
+    const a = await connect(caller, chatId, pinging.session.id);
+    const b = await connect(caller, chatId, silent.session.id);
+    await a.next((f) => f.type === 'snapshot');
+    await b.next((f) => f.type === 'snapshot');
+    const connectedBy = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, PING_GAP_MS));
+    const pingedFrom = Date.now();
+    a.socket.send('ping');
+    await a.next((f) => f === 'pong');
+
+    const heartbeatAt = pingedFrom + SESSION_TTL_MS - PING_GAP_MS / 2;
+    expect(heartbeatAt).toBeGreaterThan(connectedBy + SESSION_TTL_MS);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(heartbeatAt);
+    await expectStatus(204, 'POST', `/sessions/${pinging.session.id}/heartbeat`, { caller });
+    await expectError(await call('POST', `/sessions/${silent.session.id}/heartbeat`, { caller }), 410, 'gone');
+    vi.useRealTimers();
+    expect(await sessionRow(pinging.session.id)).toMatchObject({ is_active: 1 });
+    expect(await sessionRow(silent.session.id)).toMatchObject({ is_active: 0, end_reason: 'expired' });
+    a.socket.close(1000);
   });
 
   it('expires a session whose socket went silent past the TTL, and closes the socket', async () => {
