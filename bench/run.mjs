@@ -1,18 +1,20 @@
-// `npm run bench`: measures a chat turn against the least any design can cost (the "floor", a
-// Worker that pipes the model's SSE straight through), plus cold turns, heartbeats, history
-// pages, concurrency and bundle sizes. Loopback only, bounded in count and time. Prints a table
-// and writes bench/results/latest.json. Exit 0 even when a target is missed (it is a
-// measurement); non-zero when the harness itself fails (including any error under concurrency).
-// See docs/BENCHMARKS.md.
+// `npm run bench`: measures a chat turn against two anchors on the same workerd — the least any
+// design can cost (the "floor", a Worker that pipes the model's SSE straight through) and the
+// Agents SDK's AIChatAgent (bench/aichat/) — interleaved in random order, plus cold turns,
+// heartbeats, history pages, concurrency and bundle sizes. Loopback only, bounded in count and
+// time. Prints a table and writes bench/results/latest.json. Exit 0 even when a target is missed
+// (it is a measurement); non-zero when the harness itself fails (including any error under
+// concurrency). See docs/BENCHMARKS.md.
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startMockModel } from '../mock-model/server.mjs';
-import { Api, appTurn, floorTurn, timedFetch } from './lib/clients.mjs';
+import { AiChatClient, Api, appTurn, floorTurn, timedFetch } from './lib/clients.mjs';
 import { installWriteLog, openD1, seedChat, writeDiff, writeSnapshot } from './lib/d1.mjs';
 import { ROOT, createTeardown, freePort, log, runStep, startWrangler, waitUntilUp } from './lib/proc.mjs';
+import { benchSeed, createRandom, shuffled } from './lib/random.mjs';
 import { pool, summary } from './lib/stats.mjs';
 import { buildTable, renderTable } from './lib/report.mjs';
 
@@ -20,8 +22,12 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const C = {
   tokens: 20,
   tokenDelayMs: 1,
-  warmUsers: QUICK ? 4 : 14,
-  warmTurnsPerUser: QUICK ? 3 : 15, // + 1 warm-up turn each; the turn limiter allows 20 per user per minute
+  seed: benchSeed(),
+  // The bench app's own TURNS_PER_MINUTE (a --var override): the executor still counts every
+  // turn, only the threshold is out of the way of a benchmark that sends ~17 turns a minute per chat.
+  turnsPerMinute: 1000,
+  warmUsers: QUICK ? 4 : 14, // chats per system, so each conversation stays a realistic length
+  warmTurnsPerUser: QUICK ? 3 : 15, // + 1 warm-up turn each
   coldUsers: QUICK ? 3 : 10,
   coldSeed: 500,
   historyBig: 10_000,
@@ -39,7 +45,8 @@ const C = {
   replyLengths: [20, 300, 1000],
   anatomySamples: QUICK ? 10 : 60,
 };
-const SUITE_TIMEOUT_MS = 290_000;
+const SUITE_TIMEOUT_MS = 420_000;
+const SYSTEMS = ['app', 'floor', 'aichat'];
 const PASSWORD = 'correct horse battery staple';
 const RESULTS = join(ROOT, 'bench', 'results');
 
@@ -55,6 +62,7 @@ const results = {
   date: new Date().toISOString(),
   machine: machineInfo(),
   config: C,
+  versions: versionsOf(['wrangler', 'agents', '@cloudflare/ai-chat', 'ai', '@ai-sdk/openai', 'openai']),
   warm: null,
   probes: null,
   cold: null,
@@ -83,6 +91,7 @@ try {
 
   progress('measuring bundle sizes (wrangler deploy --dry-run)…');
   results.size = measureSize(work, appConfig);
+  results.size.aichat = measureWorkerSize(join(ROOT, 'bench', 'aichat', 'wrangler.toml'), join(work, 'aichat-dry-run'));
 
   const persist = join(work, 'state');
   progress('applying D1 migrations to a throwaway state dir…');
@@ -91,7 +100,7 @@ try {
   // ── servers ──────────────────────────────────────────────────────────────────
   const mock = await startMockModel({ port: 0, tokenDelayMs: C.tokenDelayMs, defaultTokens: C.tokens });
   teardown.add(() => mock.close());
-  const appVars = { OPENAI_BASE_URL: mock.url, OPENAI_TIMEOUT_MS: '30000' };
+  const appVars = { OPENAI_BASE_URL: mock.url, OPENAI_TIMEOUT_MS: '30000', TURNS_PER_MINUTE: String(C.turnsPerMinute) };
   const startApp = async (extraVars = {}) => {
     const server = startWrangler({
       name: 'app (wrangler dev)',
@@ -117,7 +126,16 @@ try {
   });
   teardown.add(() => floorServer.stop());
   await waitUntilUp(floorServer, '/', { timeoutMs: 90_000, init: { method: 'POST', body: '{"content":"up?"}' } });
-  progress(`app on ${app.baseUrl}, floor on ${floorServer.baseUrl}, mock model on ${mock.url}`);
+  const aichatServer = startWrangler({
+    name: 'AIChatAgent (wrangler dev)',
+    config: join(ROOT, 'bench', 'aichat', 'wrangler.toml'),
+    port: await freePort(),
+    persistTo: join(work, 'aichat-state'),
+    vars: { MOCK_URL: mock.url },
+  });
+  teardown.add(() => aichatServer.stop());
+  await waitUntilUp(aichatServer, '/agents/bench-chat/up/get-messages', { timeoutMs: 90_000 });
+  progress(`app on ${app.baseUrl}, floor on ${floorServer.baseUrl}, AIChatAgent on ${aichatServer.baseUrl}, mock model on ${mock.url} (seed ${C.seed})`);
   let api = new Api(app.baseUrl);
   const floorUrl = floorServer.baseUrl;
 
@@ -142,12 +160,14 @@ try {
   const coldUsers = await pool(C.coldUsers, 4, async (i) => signup(`cold${i}`));
   const historyUser = await signup('history');
   progress(`seeding ${C.coldUsers} chats of ${C.coldSeed} messages and a ${C.historyBig}- and a ${C.historySmall}-message chat…`);
+  // Ids as the app mints them (`<agent>_<uuid>`, SPEC §12.1), so a turn routes without a lookup.
+  const chatIdFor = () => `assistant_${randomUUID()}`;
   for (const user of coldUsers) {
-    user.chatId = `cold-${tag()}`;
+    user.chatId = chatIdFor();
     seedChat(db, { chatId: user.chatId, userId: user.userId, count: C.coldSeed, title: 'Cold chat' });
   }
-  const bigChat = `hist-big-${tag()}`;
-  const smallChat = `hist-small-${tag()}`;
+  const bigChat = chatIdFor();
+  const smallChat = chatIdFor();
   seedChat(db, { chatId: bigChat, userId: historyUser.userId, count: C.historyBig, title: 'Big chat' });
   seedChat(db, { chatId: smallChat, userId: historyUser.userId, count: C.historySmall, title: 'Small chat' });
 
@@ -177,6 +197,21 @@ try {
     r.modelReceivedMs = at === null ? null : at - r.sentAt;
     return r;
   };
+  const aichat = async (chat, label) => {
+    const marker = `${label}-${tag()}`;
+    const r = checkTurn(await chat.turn(`bench ${marker}`));
+    const at = await modelReceivedAt(marker);
+    r.modelReceivedMs = at === null ? null : at - r.sentAt;
+    return r;
+  };
+  const openChats = async (count, label) => {
+    const chats = await pool(count, 4, (i) => AiChatClient.connect(aichatServer.baseUrl, `${label}-${i}-${tag()}`));
+    teardown.add(() => chats.forEach((chat) => chat.close()));
+    return chats;
+  };
+  progress(`AIChatAgent: opening ${C.warmUsers + C.concUsers} chats (one socket each, as useAgentChat keeps it)…`);
+  const warmChats = await openChats(C.warmUsers, 'warm');
+  const concChats = await openChats(C.concUsers, 'conc');
   const failOn = (label, turns) => {
     const bad = turns.filter((t) => !t.ok);
     if (bad.length) results.harnessErrors.push(`${label}: ${bad.length} failed turns, first: ${bad[0].error}`);
@@ -204,36 +239,64 @@ try {
     results.probes = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summary(v)]));
   }
 
-  // ── warm turns, alternating ours / floor ─────────────────────────────────────
-  progress(`warm-up: one turn per user (${C.warmUsers}) and ${C.warmUsers} floor turns…`);
-  failOn('warm-up', await pool(C.warmUsers, 1, (i) => ours(warmUsers[i], 'warmup')));
+  // ── warm turns: app, floor and AIChatAgent in a random order per sample ───────
+  progress(`warm-up: one turn per chat (${C.warmUsers}) for the app and AIChatAgent, ${C.warmUsers} floor turns…`);
+  const warmupApp = failOn('warm-up', await pool(C.warmUsers, 1, (i) => ours(warmUsers[i], 'warmup')));
   failOn('floor warm-up', await pool(C.warmUsers, 1, () => floor('warmup')));
+  failOn('AIChatAgent warm-up', await pool(C.warmUsers, 1, (i) => aichat(warmChats[i], 'warmup')));
   const warmTotal = C.warmUsers * C.warmTurnsPerUser;
-  progress(`warm turns: ${warmTotal} ours, ${warmTotal} floor, alternating (${C.tokens} tokens, ${C.tokenDelayMs} ms apart)…`);
-  const warmOurs = [];
-  const warmFloor = [];
+  progress(`warm turns: ${warmTotal} samples × (app, floor, AIChatAgent) in a random order each (${C.tokens} tokens, ${C.tokenDelayMs} ms apart)…`);
+  const random = createRandom(C.seed);
+  const samples = [];
+  const firstPlace = Object.fromEntries(SYSTEMS.map((name) => [name, 0]));
   for (let round = 0; round < C.warmTurnsPerUser; round++) {
-    for (const user of warmUsers) {
-      warmOurs.push(await ours(user, 'warm'));
-      warmFloor.push(await floor('warm'));
+    for (const [u, user] of warmUsers.entries()) {
+      const order = shuffled(SYSTEMS, random);
+      firstPlace[order[0]] += 1;
+      const sample = {};
+      for (const name of order) {
+        if (name === 'app') sample.app = await ours(user, 'warm');
+        else if (name === 'floor') sample.floor = await floor('warm');
+        else sample.aichat = await aichat(warmChats[u], 'warm');
+      }
+      samples.push(sample);
     }
-    if ((round + 1) % 5 === 0) progress(`  ${warmOurs.length}/${warmTotal}`);
+    if ((round + 1) % 5 === 0) progress(`  ${samples.length}/${warmTotal}`);
   }
-  const okOurs = failOn('warm turns', warmOurs);
-  const okFloor = failOn('floor turns', warmFloor);
+  const okApp = failOn(
+    'warm turns',
+    samples.map((x) => x.app),
+  );
+  const okFloor = failOn(
+    'floor turns',
+    samples.map((x) => x.floor),
+  );
+  const okAichat = failOn(
+    'AIChatAgent turns',
+    samples.map((x) => x.aichat),
+  );
+  /** Per sample (the systems back to back, in random order): a − b, so drift and order cancel. */
+  const paired = (a, b, key) => summary(samples.map((x) => (x[a].ok && x[b].ok ? x[a][key] - x[b][key] : null)));
   results.warm = {
-    ours: turnSummary(okOurs),
+    samples: samples.length,
+    firstPlace,
+    app: turnSummary(okApp),
     floor: turnSummary(okFloor),
+    aichat: turnSummary(okAichat),
     serverTimings: {
-      buildMs: summary(okOurs.map((t) => t.timings?.buildMs)),
-      ttftMs: summary(okOurs.map((t) => t.timings?.ttftMs)),
-      totalMs: summary(okOurs.map((t) => t.timings?.totalMs)),
+      buildMs: summary(okApp.map((t) => t.timings?.buildMs)),
+      ttftMs: summary(okApp.map((t) => t.timings?.ttftMs)),
+      totalMs: summary(okApp.map((t) => t.timings?.totalMs)),
     },
-    // Per pair (ours then floor, back to back): the difference, so that drift cancels.
-    pairedDiff: {
-      ttftMs: summary(okOurs.map((t, i) => (warmFloor[i]?.ok ? t.ttftMs - warmFloor[i].ttftMs : null))),
-      lastTokenMs: summary(okOurs.map((t, i) => (warmFloor[i]?.ok ? t.lastTokenMs - warmFloor[i].lastTokenMs : null))),
-    },
+    pairedDiff: Object.fromEntries(
+      [
+        ['appMinusFloor', 'app', 'floor'],
+        ['aichatMinusFloor', 'aichat', 'floor'],
+        ['appMinusAichat', 'app', 'aichat'],
+      ].map(([k, a, b]) => [k, { ttftMs: paired(a, b, 'ttftMs'), lastTokenMs: paired(a, b, 'lastTokenMs'), modelReceivedMs: paired(a, b, 'modelReceivedMs') }]),
+    ),
+    stages: stageSummary(okApp),
+    serverTiming: serverTimingSummary(okApp),
   };
 
   // ── cold turns: a brand-new executor on a chat of 500 messages ───────────────
@@ -247,10 +310,14 @@ try {
   const okCold = failOn('cold turns', coldTurns);
   const okPairs = failOn('cold-pair warm turns', coldPairs);
   results.cold = {
-    ours: turnSummary(okCold),
+    app: turnSummary(okCold),
     pairedWarm: turnSummary(okPairs),
     serverTimings: { buildMs: summary(okCold.map((t) => t.timings?.buildMs)), ttftMs: summary(okCold.map((t) => t.timings?.ttftMs)) },
+    d1BeforeFirstToken: d1Count(okCold),
   };
+  // SPEC §12.1/§12.4: every warm turn of the run (the interleaved ones and the cold turns' warm
+  // partners) counted; the first turn after a session opens is reported beside them.
+  results.d1BeforeFirstToken = { warm: d1Count([...okApp, ...okPairs]), afterSessionOpen: d1Count(warmupApp) };
 
   // ── history: the first page of a 10,000-message chat vs a 50-message chat ────
   progress(`history: ${C.historySamples} first pages of each, alternating…`);
@@ -327,7 +394,7 @@ try {
   }
 
   // ── concurrency: 20 users × 10 turns in parallel, then the floor the same way ──
-  progress(`concurrency: ${C.concUsers} users × ${C.concTurns} turns in parallel (ours, then floor)…`);
+  progress(`concurrency: ${C.concUsers} users × ${C.concTurns} turns in parallel (app, floor and AIChatAgent, in a random order)…`);
   {
     const runConc = async (turn) => {
       const t0 = performance.now();
@@ -341,21 +408,32 @@ try {
       const seconds = (performance.now() - t0) / 1000;
       const turns = perUser.flat();
       const errors = turns.filter((t) => !t.ok);
+      const ok = turns.filter((t) => t.ok);
       return {
         turns: turns.length,
         seconds: round(seconds),
         turnsPerSecond: round(turns.length / seconds),
         errors: errors.length,
         firstError: errors[0]?.error ?? null,
-        ttftMs: summary(turns.filter((t) => t.ok).map((t) => t.ttftMs)),
-        lastTokenMs: summary(turns.filter((t) => t.ok).map((t) => t.lastTokenMs)),
+        ttftMs: summary(ok.map((t) => t.ttftMs)),
+        lastTokenMs: summary(ok.map((t) => t.lastTokenMs)),
+        d1BeforeFirstToken: 'timings' in (ok[0] ?? {}) ? d1Count(ok) : null,
       };
     };
-    const oursConc = await runConc((u) => ours(concUsers[u], 'conc'));
-    const floorConc = await runConc(() => floor('conc'));
-    results.concurrency = { ours: oursConc, floor: floorConc };
-    if (oursConc.errors > 0) results.harnessErrors.push(`concurrency: ${oursConc.errors} of ${oursConc.turns} turns failed (first: ${oursConc.firstError})`);
-    if (floorConc.errors > 0) results.harnessErrors.push(`concurrency (floor): ${floorConc.errors} failed (first: ${floorConc.firstError})`);
+    const runners = {
+      app: () => runConc((u) => ours(concUsers[u], 'conc')),
+      floor: () => runConc(() => floor('conc')),
+      aichat: () => runConc((u) => aichat(concChats[u], 'conc')),
+    };
+    const order = shuffled(SYSTEMS, random);
+    results.concurrency = { order };
+    for (const name of order) results.concurrency[name] = await runners[name]();
+    for (const name of SYSTEMS) {
+      const c = results.concurrency[name];
+      if (c.errors > 0) results.harnessErrors.push(`concurrency (${name}): ${c.errors} of ${c.turns} turns failed (first: ${c.firstError})`);
+    }
+    for (const chat of [...warmChats, ...concChats]) chat.close();
+    await aichatServer.stop(); // its part is done; the phases below measure the app alone
   }
 
   // ── heartbeats (steady state, time scaled 1/150) ─────────────────────────────
@@ -498,6 +576,54 @@ function turnSummary(turns) {
   };
 }
 
+/**
+ * `timings.d1BeforeFirstToken` over `turns` (SPEC §12.4): how many report it, how many report 0,
+ * and the share of all turns with 0 — a turn that does not report it does not count as 0.
+ */
+function d1Count(turns) {
+  const values = turns.map((t) => t.timings?.d1BeforeFirstToken).filter((v) => typeof v === 'number');
+  const zero = values.filter((v) => v === 0).length;
+  return {
+    turns: turns.length,
+    reported: values.length,
+    zero,
+    shareZero: turns.length ? round(zero / turns.length, 4) : null,
+    max: values.length ? Math.max(...values) : null,
+  };
+}
+
+/** `timings.stages` of the app's turns, by stage name in first-seen order: p50/p90 of each. */
+function stageSummary(turns) {
+  const byName = new Map();
+  for (const t of turns) for (const { name, ms } of t.timings?.stages ?? []) byName.set(name, [...(byName.get(name) ?? []), ms]);
+  return Object.fromEntries([...byName].map(([name, ms]) => [name, summary(ms)]));
+}
+
+/** The turn response's `Server-Timing` header (`name;dur=ms, …`), by metric name. */
+function serverTimingSummary(turns) {
+  const byName = new Map();
+  for (const t of turns) {
+    for (const entry of (t.serverTiming ?? '').split(',')) {
+      const [name, ...params] = entry.trim().split(';');
+      const dur = params.map((p) => /^\s*dur=([\d.]+)/.exec(p)?.[1]).find(Boolean);
+      if (name && dur !== undefined) byName.set(name, [...(byName.get(name) ?? []), Number(dur)]);
+    }
+  }
+  return Object.fromEntries([...byName].map(([name, ms]) => [name, summary(ms)]));
+}
+
+function versionsOf(packages) {
+  return Object.fromEntries(
+    packages.map((name) => {
+      try {
+        return [name, JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version];
+      } catch {
+        return [name, null];
+      }
+    }),
+  );
+}
+
 /** The writes since `before`, once they stop changing (the executor flushes in the background). */
 async function settledDiff(db, before) {
   let last = writeSnapshot(db);
@@ -521,14 +647,19 @@ function gzipSizeOf(files) {
   return { files: files.length, rawBytes: raw, gzipBytes: gz };
 }
 
+function jsIn(dir) {
+  return readdirSync(dir, { recursive: true })
+    .map((f) => join(dir, f))
+    .filter((f) => /\.(m?js)$/.test(f) && statSync(f).isFile());
+}
+
+function measureWorkerSize(config, out) {
+  runStep('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out, '--config', config], { timeoutMs: 120_000 });
+  return gzipSizeOf(jsIn(out));
+}
+
 function measureSize(work, appConfig) {
-  const out = join(work, 'dry-run');
-  runStep('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out, '--config', appConfig], { timeoutMs: 120_000 });
-  const jsIn = (dir) =>
-    readdirSync(dir, { recursive: true })
-      .map((f) => join(dir, f))
-      .filter((f) => /\.(m?js)$/.test(f) && statSync(f).isFile());
-  return { worker: gzipSizeOf(jsIn(out)), client: gzipSizeOf(jsIn(join(work, 'dist', 'client', 'assets'))) };
+  return { worker: measureWorkerSize(appConfig, join(work, 'dry-run')), client: gzipSizeOf(jsIn(join(work, 'dist', 'client', 'assets'))) };
 }
 
 function machineInfo() {

@@ -1,6 +1,9 @@
-// Timed HTTP clients: one app turn (our SSE events), one floor turn (the model's raw SSE), and
-// plain JSON requests. Times are milliseconds from just before fetch() to the chunk that
-// carried the event, on this process's monotonic clock.
+// Timed clients: one app turn (our SSE events), one floor turn (the model's raw SSE), one
+// AIChatAgent turn (its WebSocket protocol), and plain JSON requests. Times are milliseconds
+// from just before fetch() / send() to the chunk or frame that carried the event, on this
+// process's monotonic clock.
+import { randomUUID } from 'node:crypto';
+
 const TURN_TIMEOUT_MS = 30_000;
 
 /** Epoch milliseconds (fractional) for a performance.now() reading, to compare with Date.now() stamps. */
@@ -56,6 +59,7 @@ async function streamEvents(url, { token, body, t0, result }, onEvent) {
   if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(TURN_TIMEOUT_MS) });
   result.status = res.status;
+  result.serverTiming = res.headers.get('server-timing');
   if (res.status !== 200) {
     result.error = `HTTP ${res.status} ${(await res.text()).slice(0, 200)}`;
     return false;
@@ -94,6 +98,7 @@ export async function appTurn(baseUrl, { token, chatId, sessionId, content }) {
     text: '',
     deltas: 0,
     timings: null,
+    serverTiming: null,
     error: null,
   };
   try {
@@ -108,8 +113,10 @@ export async function appTurn(baseUrl, { token, chatId, sessionId, content }) {
           result.lastTokenMs = at;
           result.deltas += 1;
           result.text += JSON.parse(data).text;
-        } else if (event === 'assistant_message') result.timings = JSON.parse(data).message?.timings ?? null;
-        else if (event === 'error') result.error = `error event ${data}`;
+        } else if (event === 'assistant_message') {
+          // timings.stages and timings.d1BeforeFirstToken arrive with SPEC §12.4; absent before it.
+          result.timings = JSON.parse(data).message?.timings ?? null;
+        } else if (event === 'error') result.error = `error event ${data}`;
         else if (event === 'done') done = true;
       },
     );
@@ -162,4 +169,114 @@ export async function timedFetch(url, { method = 'GET', token, body, expect = [2
   const ms = performance.now() - t0;
   if (!expect.includes(res.status)) throw new Error(`${method} ${url} → ${res.status}`);
   return ms;
+}
+
+const shortId = () => randomUUID().replaceAll('-', '').slice(0, 16);
+
+/**
+ * One chat of the Agents SDK's AIChatAgent (bench/aichat/), driven the way its client
+ * (`useAgentChat` → `WebSocketChatTransport`) drives it: one WebSocket per chat, opened once;
+ * the transcript fetched from `get-messages` on connect; each turn sends the whole conversation
+ * plus the new user message as a `cf_agent_use_chat_request` frame and reads
+ * `cf_agent_use_chat_response` frames, each carrying one AI SDK UI message chunk, until `done`.
+ * The reply joins the transcript under the message id of its `start` chunk, as useChat keeps it.
+ */
+export class AiChatClient {
+  /** Opens the chat's socket; resolves once it is open and the transcript has been read. */
+  static async connect(baseUrl, name) {
+    const wsUrl = `${baseUrl.replace(/^http/, 'ws')}/agents/bench-chat/${encodeURIComponent(name)}`;
+    const ws = new WebSocket(wsUrl);
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`AIChatAgent socket ${name}: no open in ${TURN_TIMEOUT_MS} ms`)), TURN_TIMEOUT_MS);
+      ws.addEventListener('open', () => (clearTimeout(timer), resolve()), { once: true });
+      ws.addEventListener('error', (e) => (clearTimeout(timer), reject(new Error(`AIChatAgent socket ${name}: ${e.message ?? 'error'}`))), { once: true });
+    });
+    const client = new AiChatClient(ws, name);
+    const res = await fetch(`${baseUrl}/agents/bench-chat/${encodeURIComponent(name)}/get-messages`, { signal: AbortSignal.timeout(TURN_TIMEOUT_MS) });
+    if (!res.ok) throw new Error(`AIChatAgent get-messages ${name} → ${res.status}`);
+    client.messages = await res.json();
+    // useAgentChat asks whether a reply is still streaming once its handler is ready.
+    ws.send(JSON.stringify({ type: 'cf_agent_stream_resume_request', probeId: shortId().slice(0, 8) }));
+    return client;
+  }
+
+  constructor(ws, name) {
+    this.ws = ws;
+    this.name = name;
+    this.messages = [];
+    /** The turn in flight (one at a time per chat, like a person typing). */
+    this.pending = null;
+    ws.addEventListener('message', (event) => this.pending?.onFrame(String(event.data), performance.now()));
+    ws.addEventListener('close', () => this.pending?.onClose());
+  }
+
+  /** One turn; never throws for a protocol or stream error: it reports it, like appTurn. */
+  turn(content) {
+    if (this.pending) throw new Error(`AIChatAgent chat ${this.name}: a turn is already in flight`);
+    const requestId = shortId().slice(0, 8);
+    const userMessage = { id: shortId(), role: 'user', parts: [{ type: 'text', text: content }] };
+    const body = JSON.stringify({ messages: [...this.messages, userMessage], trigger: 'submit-message' });
+    const frame = JSON.stringify({ id: requestId, init: { method: 'POST', body }, type: 'cf_agent_use_chat_request' });
+    return new Promise((resolve) => {
+      const t0 = performance.now();
+      const result = { ok: false, status: 0, sentAt: epochOf(t0), ttftMs: null, lastTokenMs: null, endMs: null, text: '', deltas: 0, error: null };
+      let replyId = null;
+      const finish = (error) => {
+        clearTimeout(timer);
+        this.pending = null;
+        result.error = error;
+        if (!error && result.ttftMs === null) result.error = 'no text-delta';
+        result.ok = result.error === null;
+        if (result.ok) {
+          this.messages.push(userMessage, {
+            id: replyId ?? shortId(),
+            role: 'assistant',
+            parts: [{ type: 'step-start' }, { type: 'text', text: result.text, state: 'done' }],
+          });
+        }
+        resolve(result);
+      };
+      const timer = setTimeout(() => finish(`no done in ${TURN_TIMEOUT_MS} ms`), TURN_TIMEOUT_MS);
+      this.pending = {
+        onClose: () => finish('socket closed mid-turn'),
+        onFrame: (data, now) => {
+          let msg;
+          try {
+            msg = JSON.parse(data);
+          } catch {
+            return;
+          }
+          if (msg.type !== 'cf_agent_use_chat_response' || msg.id !== requestId) return;
+          const at = now - t0;
+          if (msg.error) return finish(`error frame: ${String(msg.body).slice(0, 200)}`);
+          if (msg.body?.trim()) {
+            let chunk;
+            try {
+              chunk = JSON.parse(msg.body);
+            } catch {
+              return finish(`unparseable chunk: ${String(msg.body).slice(0, 200)}`);
+            }
+            if (chunk.type === 'start') replyId = chunk.messageId ?? null;
+            else if (chunk.type === 'text-delta' && chunk.delta) {
+              result.ttftMs ??= at;
+              result.lastTokenMs = at;
+              result.deltas += 1;
+              result.text += chunk.delta;
+            } else if (chunk.type === 'error') return finish(`error chunk: ${chunk.errorText}`);
+          }
+          if (msg.done) {
+            if (msg.outcome && msg.outcome !== 'completed') return finish(`turn ended ${msg.outcome}`);
+            result.status = 200;
+            result.endMs = at;
+            finish(null);
+          }
+        },
+      };
+      this.ws.send(frame);
+    });
+  }
+
+  close() {
+    this.ws.close();
+  }
 }

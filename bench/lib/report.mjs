@@ -1,5 +1,8 @@
-// The results table: one row per figure, ours against the floor or baseline, with the target.
+// The results table: one row per figure, the app (or AIChatAgent) against the floor or a baseline,
+// with the target and pass/MISS where issue 12 sets one. Paired rows are per-sample differences.
 const fmt = (v, unit = '') => (v === null || v === undefined || Number.isNaN(v) ? '—' : `${Math.round(v * 100) / 100}${unit}`);
+const signedMs = (v) => (typeof v === 'number' ? `${v >= 0 ? '+' : ''}${fmt(v, ' ms')}` : '—');
+const share = (v) => (typeof v === 'number' ? `${fmt(v * 100)} %` : '—');
 const kib = (bytes) => (bytes === null || bytes === undefined ? '—' : `${(bytes / 1024).toFixed(1)} KiB`);
 
 function row(metric, ours, base, { unit = ' ms', target = '', pass = null, diff = true, ratio = true, format } = {}) {
@@ -20,35 +23,80 @@ export function buildTable(r) {
   const rows = [];
   const w = r.warm;
   if (w) {
-    const t = w.ours.ttftMs.p50 - w.floor.ttftMs.p50;
-    const l = w.ours.lastTokenMs.p50 - w.floor.lastTokenMs.p50;
-    rows.push(row('warm turn: first token p50 (vs floor)', w.ours.ttftMs.p50, w.floor.ttftMs.p50, { target: '≤ floor + 3 ms', pass: t <= 3 }));
-    rows.push(row('warm turn: first token p95 (vs floor)', w.ours.ttftMs.p95, w.floor.ttftMs.p95));
-    rows.push(row('warm turn: last token p50 (vs floor)', w.ours.lastTokenMs.p50, w.floor.lastTokenMs.p50, { target: '≤ floor + 5 ms', pass: l <= 5 }));
-    rows.push(row('warm turn: last token p95 (vs floor)', w.ours.lastTokenMs.p95, w.floor.lastTokenMs.p95));
-    rows.push(row('warm turn: stream end p50 (vs floor)', w.ours.endMs.p50, w.floor.endMs.p50));
-    rows.push(row('warm turn: user_message ack p50 (vs floor 1st token)', w.ours.ackMs.p50, w.floor.ttftMs.p50));
-    rows.push(row('warm turn: request reaches model p50', w.ours.modelReceivedMs.p50, w.floor.modelReceivedMs.p50));
-    rows.push(row('warm turn: model → first token p50', w.ours.modelToFirstTokenMs.p50, w.floor.modelToFirstTokenMs.p50));
+    const d = w.pairedDiff;
+    const appTtft = d.appMinusFloor.ttftMs;
+    const aiTtft = d.aichatMinusFloor.ttftMs;
+    const appLast = d.appMinusFloor.lastTokenMs;
+    const aiLast = d.aichatMinusFloor.lastTokenMs;
+    const paired = (metric, value, opts = {}) => row(metric, value, null, { diff: false, ratio: false, format: signedMs, ...opts });
+    rows.push(paired('warm TTFT, paired app − floor p50', appTtft.p50, { target: '≤ +5 ms', pass: appTtft.p50 !== null && appTtft.p50 <= 5 }));
     rows.push(
-      row('warm turn: samples (ours / floor)', w.ours.ttftMs.n, w.floor.ttftMs.n, {
-        unit: '',
+      row('warm TTFT, paired p50: app − floor (vs AIChatAgent − floor)', appTtft.p50, aiTtft.p50, {
+        format: signedMs,
         diff: false,
-        ratio: false,
-        target: '≥ 200',
-        pass: w.ours.ttftMs.n >= 200 && w.floor.ttftMs.n >= 200,
+        target: '≤ 0.5× AIChatAgent',
+        pass: appTtft.p50 !== null && aiTtft.p50 !== null && appTtft.p50 <= 0.5 * aiTtft.p50,
       }),
     );
+    rows.push(paired('warm TTFT, paired app − floor p50 (the goal)', appTtft.p50, { target: '≤ +3 ms', pass: appTtft.p50 !== null && appTtft.p50 <= 3 }));
+    rows.push(paired('warm TTFT, paired app − floor p90', appTtft.p90));
+    rows.push(paired('warm TTFT, paired AIChatAgent − floor p50', aiTtft.p50));
+    rows.push(paired('warm TTFT, paired AIChatAgent − floor p90', aiTtft.p90));
+    rows.push(paired('warm last token, paired app − floor p50', appLast.p50, { target: '≤ +5 ms', pass: appLast.p50 !== null && appLast.p50 <= 5 }));
+    rows.push(paired('warm last token, paired app − floor p90', appLast.p90));
+    rows.push(paired('warm last token, paired AIChatAgent − floor p50', aiLast.p50));
+    rows.push(paired('warm last token, paired AIChatAgent − floor p90', aiLast.p90));
+    rows.push(row('warm TTFT p50: app (vs floor)', w.app.ttftMs.p50, w.floor.ttftMs.p50));
+    rows.push(row('warm TTFT p50: AIChatAgent (vs floor)', w.aichat.ttftMs.p50, w.floor.ttftMs.p50));
+    rows.push(row('warm TTFT p95: app (vs floor)', w.app.ttftMs.p95, w.floor.ttftMs.p95));
+    rows.push(row('warm TTFT p95: AIChatAgent (vs floor)', w.aichat.ttftMs.p95, w.floor.ttftMs.p95));
+    rows.push(row('warm last token p50: app (vs floor)', w.app.lastTokenMs.p50, w.floor.lastTokenMs.p50));
+    rows.push(row('warm last token p50: AIChatAgent (vs floor)', w.aichat.lastTokenMs.p50, w.floor.lastTokenMs.p50));
+    rows.push(row('warm stream end p50: app (vs floor)', w.app.endMs.p50, w.floor.endMs.p50));
+    rows.push(row('warm stream end p50: AIChatAgent (vs floor)', w.aichat.endMs.p50, w.floor.endMs.p50));
+    rows.push(row('warm user_message ack p50: app (vs floor 1st token)', w.app.ackMs.p50, w.floor.ttftMs.p50));
+    rows.push(row('warm request reaches model p50: app (vs floor)', w.app.modelReceivedMs.p50, w.floor.modelReceivedMs.p50));
+    rows.push(row('warm request reaches model p50: AIChatAgent (vs floor)', w.aichat.modelReceivedMs.p50, w.floor.modelReceivedMs.p50));
+    rows.push(row('warm model → first token p50: app (vs floor)', w.app.modelToFirstTokenMs.p50, w.floor.modelToFirstTokenMs.p50));
+    rows.push(row('warm model → first token p50: AIChatAgent (vs floor)', w.aichat.modelToFirstTokenMs.p50, w.floor.modelToFirstTokenMs.p50));
+    const n = Math.min(w.app.ttftMs.n, w.floor.ttftMs.n, w.aichat.ttftMs.n);
+    rows.push(row('warm samples (fewest of app / floor / AIChatAgent)', n, null, { unit: '', diff: false, ratio: false, target: '≥ 200', pass: n >= 200 }));
+    // The app's own breakdown (SPEC §12.4), when it reports one: p50 with p90 beside it.
+    const spread = (st) => ({ format: (v) => (v === st.p50 ? `${fmt(st.p50, ' ms')} (p90 ${fmt(st.p90, ' ms')})` : '—'), diff: false, ratio: false });
+    for (const [name, st] of Object.entries(w.stages ?? {})) rows.push(row(`warm app timings.stages "${name}"`, st.p50, null, spread(st)));
+    for (const [name, st] of Object.entries(w.serverTiming ?? {})) rows.push(row(`warm app Server-Timing "${name}"`, st.p50, null, spread(st)));
+  }
+  const d1 = r.d1BeforeFirstToken;
+  if (d1) {
+    rows.push(
+      row(`d1BeforeFirstToken = 0, share of ${d1.warm.turns} warm turns (reported by ${d1.warm.reported})`, d1.warm.shareZero, null, {
+        format: share,
+        diff: false,
+        ratio: false,
+        target: '= 100 %',
+        pass: d1.warm.shareZero === 1,
+      }),
+    );
+    rows.push(row('d1BeforeFirstToken, max over warm turns', d1.warm.max, null, { unit: '', diff: false, ratio: false }));
+    rows.push(
+      row(`d1BeforeFirstToken = 0, 1st turn after session open (${d1.afterSessionOpen.turns})`, d1.afterSessionOpen.shareZero, null, {
+        format: share,
+        diff: false,
+        ratio: false,
+      }),
+    );
+    if (r.cold?.d1BeforeFirstToken)
+      rows.push(row('d1BeforeFirstToken, max over cold turns', r.cold.d1BeforeFirstToken.max, null, { unit: '', diff: false, ratio: false }));
   }
   if (r.cold && w) {
-    const d = r.cold.ours.ttftMs.p50 - w.ours.ttftMs.p50;
+    const d = r.cold.app.ttftMs.p50 - w.app.ttftMs.p50;
     rows.push(
-      row(`cold turn (${r.config.coldSeed} msgs): first token p50 (vs warm)`, r.cold.ours.ttftMs.p50, w.ours.ttftMs.p50, {
+      row(`cold turn (${r.config.coldSeed} msgs): first token p50 (vs warm)`, r.cold.app.ttftMs.p50, w.app.ttftMs.p50, {
         target: '≤ warm + 25 ms',
         pass: d <= 25,
       }),
     );
-    rows.push(row('cold turn: last token p50 (vs warm)', r.cold.ours.lastTokenMs.p50, w.ours.lastTokenMs.p50));
+    rows.push(row('cold turn: last token p50 (vs warm)', r.cold.app.lastTokenMs.p50, w.app.lastTokenMs.p50));
     rows.push(row('cold turn: server buildMs p50 (vs warm)', r.cold.serverTimings.buildMs.p50, w.serverTimings.buildMs.p50));
   }
   const hb = r.heartbeat;
@@ -96,15 +144,36 @@ export function buildTable(r) {
     );
   }
   const c = r.concurrency;
-  if (c) {
+  if (c?.app && c.floor) {
+    const ratio = c.floor.turnsPerSecond ? c.app.turnsPerSecond / c.floor.turnsPerSecond : null;
+    const label = `concurrency ${r.config.concUsers}×${r.config.concTurns}`;
     rows.push(
-      row(`concurrency ${r.config.concUsers}×${r.config.concTurns}: turns/s (vs floor)`, c.ours.turnsPerSecond, c.floor.turnsPerSecond, { unit: '/s' }),
+      row(`${label}: turns/s, app (vs floor)`, c.app.turnsPerSecond, c.floor.turnsPerSecond, {
+        unit: '/s',
+        target: '≥ 0.7× floor',
+        pass: ratio !== null && ratio >= 0.7,
+      }),
     );
-    rows.push(row('concurrency: first token p95 (vs floor)', c.ours.ttftMs.p95, c.floor.ttftMs.p95));
-    rows.push(row('concurrency: first token p50 (vs floor)', c.ours.ttftMs.p50, c.floor.ttftMs.p50));
+    if (c.aichat) rows.push(row(`${label}: turns/s, AIChatAgent (vs floor)`, c.aichat.turnsPerSecond, c.floor.turnsPerSecond, { unit: '/s' }));
+    rows.push(row('concurrency: first token p50, app (vs floor)', c.app.ttftMs.p50, c.floor.ttftMs.p50));
+    rows.push(row('concurrency: first token p95, app (vs floor)', c.app.ttftMs.p95, c.floor.ttftMs.p95));
+    if (c.aichat) rows.push(row('concurrency: first token p50, AIChatAgent (vs floor)', c.aichat.ttftMs.p50, c.floor.ttftMs.p50));
+    if (c.aichat) rows.push(row('concurrency: first token p95, AIChatAgent (vs floor)', c.aichat.ttftMs.p95, c.floor.ttftMs.p95));
     rows.push(
-      row('concurrency: errors (vs floor)', c.ours.errors, c.floor.errors, { unit: '', ratio: false, diff: false, target: '= 0', pass: c.ours.errors === 0 }),
+      row('concurrency: errors, app (vs floor)', c.app.errors, c.floor.errors, {
+        unit: '',
+        ratio: false,
+        diff: false,
+        target: '= 0',
+        pass: c.app.errors === 0,
+      }),
     );
+    if (c.aichat) rows.push(row('concurrency: errors, AIChatAgent', c.aichat.errors, null, { unit: '', ratio: false, diff: false }));
+    if (c.app.d1BeforeFirstToken) {
+      rows.push(
+        row('concurrency: d1BeforeFirstToken = 0, share of app turns', c.app.d1BeforeFirstToken.shareZero, null, { format: share, diff: false, ratio: false }),
+      );
+    }
   }
   const p = r.probes;
   if (p) {
@@ -134,18 +203,20 @@ export function buildTable(r) {
   if (r.size) {
     rows.push(row('size: Worker bundle, gzip', r.size.worker.gzipBytes, null, { format: kib, diff: false, ratio: false }));
     rows.push(row('size: client JS, gzip', r.size.client.gzipBytes, null, { format: kib, diff: false, ratio: false }));
+    if (r.size.aichat)
+      rows.push(row('size: AIChatAgent Worker bundle, gzip (vs app)', r.size.aichat.gzipBytes, r.size.worker.gzipBytes, { format: kib, diff: false }));
   }
   return rows;
 }
 
 export function renderTable(r) {
-  const header = { metric: 'metric', ours: 'ours', base: 'floor/baseline', ratio: 'ratio', diff: 'diff', target: 'target', result: 'result' };
+  const header = { metric: 'metric', ours: 'app / value', base: 'floor / baseline', ratio: 'ratio', diff: 'diff', target: 'target', result: 'result' };
   const cols = Object.keys(header);
   const all = [header, ...r.table];
   const width = Object.fromEntries(cols.map((k) => [k, Math.max(...all.map((x) => String(x[k]).length))]));
   const line = (x) => `| ${cols.map((k) => String(x[k]).padEnd(width[k])).join(' | ')} |`;
   const sep = `|${cols.map((k) => '-'.repeat(width[k] + 2)).join('|')}|`;
   const m = r.machine;
-  const title = `Clarity Edge benchmark — ${r.date} — ${m.cpus}× ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node} — ${r.config.tokens} tokens, ${r.config.tokenDelayMs} ms apart — p50 unless stated`;
+  const title = `Clarity Edge benchmark — ${r.date} — ${m.cpus}× ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node} — ${r.config.tokens} tokens, ${r.config.tokenDelayMs} ms apart — seed ${r.config.seed} — p50 unless stated`;
   return [title, '', line(header), sep, ...r.table.map(line)].join('\n');
 }

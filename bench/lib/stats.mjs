@@ -10,11 +10,12 @@ export function percentile(values, p) {
 
 export function summary(values) {
   const xs = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
-  if (xs.length === 0) return { n: 0, p50: null, p95: null, mean: null, min: null, max: null };
+  if (xs.length === 0) return { n: 0, p50: null, p90: null, p95: null, mean: null, min: null, max: null };
   const round = (v) => Math.round(v * 100) / 100;
   return {
     n: xs.length,
     p50: round(percentile(xs, 50)),
+    p90: round(percentile(xs, 90)),
     p95: round(percentile(xs, 95)),
     mean: round(xs.reduce((a, b) => a + b, 0) / xs.length),
     min: round(Math.min(...xs)),
