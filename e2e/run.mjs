@@ -19,6 +19,9 @@ import {
   startWrangler,
   waitForHealth,
 } from './harness.mjs';
+import { chatListSteps } from './steps/chat-list.mjs';
+import { failedReplySteps } from './steps/failed-reply.mjs';
+import { longHistorySteps } from './steps/long-history.mjs';
 
 const SUITE_TIMEOUT_MS = 12 * 60_000;
 const STEP_TIMEOUT_MS = 45_000;
@@ -477,8 +480,31 @@ try {
     await userMessages().filter({ hasText: 'Are you still there?' }).waitFor();
   });
 
+  /** What the step modules under e2e/steps/ drive the journey with. */
+  const journey = {
+    page,
+    browser,
+    baseUrl,
+    mockUrl: mock.url,
+    password: PASSWORD,
+    chatId,
+    step,
+    until,
+    watch,
+    screenshot,
+    send,
+    waitIdle,
+    waitLive,
+    log: log_,
+    replies,
+    userMessages,
+    chatIdOf,
+  };
+  const planChat = await failedReplySteps(journey);
+  await chatListSteps(journey, planChat);
+
   await step('the phone layout collapses the chat list into a drawer', async () => {
-    await page.setViewportSize({ width: 375, height: 812 });
+    await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`/assistant/c/${chatId}`);
     await userMessages().first().waitFor();
     assert.equal(await page.getByRole('complementary', { name: 'Chats and navigation' }).isVisible(), false);
@@ -502,6 +528,8 @@ try {
     await screenshot('mobile-settings');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
+
+  await longHistorySteps(journey);
 
   await step('no uncaught errors in any page', async () => {
     assert.deepEqual(pageErrors, []);
