@@ -16,7 +16,8 @@ interface AiChatEnv {
   BenchChat: DurableObjectNamespace<BenchChat>;
 }
 
-export class BenchChat extends AIChatAgent<AiChatEnv> {
+// The SDK bounds its Env by the global Cloudflare.Env; this Worker adds its own bindings to it.
+export class BenchChat extends AIChatAgent<Cloudflare.Env & AiChatEnv> {
   override async onChatMessage(_onFinish: unknown, options?: { abortSignal?: AbortSignal }): Promise<Response> {
     const provider = createOpenAI({ baseURL: this.env.MOCK_URL, apiKey: 'bench' });
     const result = streamText({
