@@ -1,8 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { call, d1Writes, executorState, executorStub, expectError, expectStatus, installWriteCounter, openSession, sessionRow, signUp } from './helpers';
 import type { Caller } from './helpers';
+import { streamTurn } from './turn-helpers';
 
 const SESSION_TTL_MS = Number(env.SESSION_TTL_S) * 1000;
 
@@ -12,6 +13,14 @@ async function ageSession(caller: Caller, sessionId: string, ageMs: number) {
     state.storage.sql.exec('UPDATE live_sessions SET last_beat_at = ? WHERE id = ?', Date.now() - ageMs, sessionId);
   });
 }
+
+/** Freezes the clock at `at` for the Worker, the executor and the test alike. */
+function setClock(at: number) {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(at);
+}
+
+afterEach(() => vi.useRealTimers());
 
 describe('the session alarm', () => {
   it('keeps one alarm at the oldest session’s expiry', async () => {
@@ -39,6 +48,54 @@ describe('the session alarm', () => {
     await expectError(await call('POST', `/sessions/${stale.session.id}/heartbeat`, { caller }), 410, 'gone');
     await expectStatus(204, 'POST', `/sessions/${fresh.session.id}/heartbeat`, { caller });
     expect((await executorState(caller)).activeSessions).toBe(1);
+  });
+
+  it('expires two sessions with different heartbeats at two alarms, each at its last heartbeat plus the TTL', async () => {
+    const caller = await signUp();
+    const t0 = Date.now();
+    setClock(t0);
+    const early = await openSession(caller, { clientInstanceId: 'early' });
+    const late = await openSession(caller, { clientInstanceId: 'late' });
+    const lateBeatAt = t0 + SESSION_TTL_MS / 2;
+    setClock(lateBeatAt);
+    await expectStatus(204, 'POST', `/sessions/${late.session.id}/heartbeat`, { caller });
+    expect((await executorState(caller)).nextAlarmAt).toBe(t0 + SESSION_TTL_MS);
+
+    // An alarm a moment early expires nothing and keeps the deadline.
+    setClock(t0 + SESSION_TTL_MS - 1);
+    expect(await runDurableObjectAlarm(executorStub(caller))).toBe(true);
+    expect(await sessionRow(early.session.id)).toMatchObject({ is_active: 1 });
+    expect((await executorState(caller)).nextAlarmAt).toBe(t0 + SESSION_TTL_MS);
+
+    setClock(t0 + SESSION_TTL_MS);
+    expect(await runDurableObjectAlarm(executorStub(caller))).toBe(true);
+    expect(await sessionRow(early.session.id)).toMatchObject({ is_active: 0, end_reason: 'expired', ended_at: t0 + SESSION_TTL_MS });
+    expect(await sessionRow(late.session.id)).toMatchObject({ is_active: 1, end_reason: null });
+    expect((await executorState(caller)).nextAlarmAt).toBe(lateBeatAt + SESSION_TTL_MS);
+
+    setClock(lateBeatAt + SESSION_TTL_MS);
+    expect(await runDurableObjectAlarm(executorStub(caller))).toBe(true);
+    expect(await sessionRow(late.session.id)).toMatchObject({ is_active: 0, end_reason: 'expired', ended_at: lateBeatAt + SESSION_TTL_MS });
+    expect((await executorState(caller)).activeSessions).toBe(0);
+  });
+
+  it('counts a send that names its session as that session’s heartbeat', async () => {
+    const caller = await signUp();
+    const t0 = Date.now();
+    setClock(t0);
+    const sender = await openSession(caller, { clientInstanceId: 'sender' });
+    const bystander = await openSession(caller, { clientInstanceId: 'bystander' });
+    const sentAt = t0 + SESSION_TTL_MS / 2;
+    setClock(sentAt);
+    await streamTurn(caller, sender.chat.id, 'a message in passing', { sessionId: sender.session.id });
+
+    // Both tabs were last heard of on opening, a TTL ago; only the sender has sent since.
+    setClock(t0 + SESSION_TTL_MS);
+    await runDurableObjectAlarm(executorStub(caller));
+    expect(await sessionRow(bystander.session.id)).toMatchObject({ is_active: 0, end_reason: 'expired' });
+    expect(await sessionRow(sender.session.id)).toMatchObject({ is_active: 1, end_reason: null });
+    expect((await executorState(caller)).nextAlarmAt).toBe(sentAt + SESSION_TTL_MS);
+    await expectStatus(204, 'POST', `/sessions/${sender.session.id}/heartbeat`, { caller });
   });
 
   it('answers 410 to a heartbeat that arrives after the TTL even before the alarm ran', async () => {
