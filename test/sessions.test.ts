@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, d1Writes, expectError, installWriteCounter, expectStatus, openSession, seedMessages, sessionRow, signUp } from './helpers';
+import { streamTurn } from './turn-helpers';
 
 describe('opening sessions', () => {
   it('makes exactly one chat when 20 tabs open at once on a new (user, agent)', async () => {
@@ -30,16 +31,27 @@ describe('opening sessions', () => {
     expect(sessions.map((s: { id: string }) => s.id).sort()).toEqual([first.session.id, other.session.id].sort());
   });
 
-  it('reuses the most recently updated unarchived chat, and opens a named chat when asked', async () => {
+  it('reuses the most recently updated unarchived chat among several, and opens a named chat when asked', async () => {
     const caller = await signUp();
-    const { chat: older } = await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } });
-    await new Promise((resolve) => setTimeout(resolve, 3));
-    const { chat: newer } = await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } });
-    await expectStatus(200, 'PATCH', `/chats/${newer.id}`, { caller, body: { archived: true } });
-    const opened = await openSession(caller, { clientInstanceId: 'tab' });
-    expect(opened.chat.id).toBe(older.id);
-    const named = await openSession(caller, { clientInstanceId: 'tab', chatId: newer.id });
-    expect(named.chat.id).toBe(newer.id);
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 3)); // distinct update times
+    const create = async () => (await expectStatus(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } })).chat;
+    const first = await create();
+    await tick();
+    const second = await create();
+    await tick();
+    const archived = await create();
+    await expectStatus(200, 'PATCH', `/chats/${archived.id}`, { caller, body: { archived: true } });
+
+    const opened = await openSession(caller, { clientInstanceId: 'tab-1' });
+    expect(opened.chat.id).toBe(second.id);
+    // Talking in the first chat makes it the most recent, though it was created first.
+    await tick();
+    await streamTurn(caller, first.id, 'back to the first chat');
+    const reopened = await openSession(caller, { clientInstanceId: 'tab-2' });
+    expect(reopened.chat.id).toBe(first.id);
+
+    const named = await openSession(caller, { clientInstanceId: 'tab-1', chatId: archived.id });
+    expect(named.chat.id).toBe(archived.id);
     // The tab moved to another chat: its previous session is over.
     expect(await sessionRow(opened.session.id)).toMatchObject({ is_active: 0, end_reason: 'replaced' });
   });
