@@ -15,6 +15,7 @@ async function context(): Promise<ToolContext & { invalidations: number }> {
     userId: caller.userId,
     agentName: 'assistant',
     chatId: 'chat',
+    turnSeq: 1,
     invalidations: 0,
     invalidatePrompt: () => void (ctx.invalidations += 1),
   };

@@ -9,6 +9,7 @@ import type { Cursor } from '../shared/pagination';
 import type { LastMessageDto } from '../shared/api';
 import type { Db } from './client';
 import { containsText } from './contains';
+import { memoriesOfDeletedChat } from './memories';
 import { chatMessages, chats, chatSessions } from './schema';
 import type { Chat, ChatMessage } from './schema';
 
@@ -103,9 +104,10 @@ export async function updateChatRow(
   return chat ?? null;
 }
 
-/** Deletes a chat with its messages and sessions, all or nothing. */
-export async function deleteChatRows(db: Db, chatId: string): Promise<void> {
+/** Deletes a chat with its messages and sessions, and deletes or keeps its memories, all or nothing. */
+export async function deleteChatRows(db: Db, chatId: string, memories: 'delete' | 'keep'): Promise<void> {
   await db.batch([
+    memoriesOfDeletedChat(db, chatId, memories),
     db.delete(chatMessages).where(eq(chatMessages.chatId, chatId)),
     db.delete(chatSessions).where(eq(chatSessions.chatId, chatId)),
     db.delete(chats).where(eq(chats.id, chatId)),

@@ -2,29 +2,61 @@
  * agent_memories and agent_instructions for the HTTP routes and the remember/recall/forget tools. At most
  * MEMORY_LIMIT per (user, agent): adding one past the cap prunes the oldest in the same batch.
  */
-import { and, desc, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { containsText } from './contains';
-import { agentMemories, agentInstructions } from './schema';
+import { agentInstructions, agentMemories, chats } from './schema';
 import type { Memory } from './schema';
 
 /** Insertion order breaks ties between memories saved in the same millisecond. */
-const newestFirst = [desc(agentMemories.createdAt), desc(sql`rowid`)] as const;
+const newestFirst = [desc(agentMemories.createdAt), desc(sql`"agent_memories".rowid`)] as const;
 
 const owned = (userId: string, agentName: string) => and(eq(agentMemories.userId, userId), eq(agentMemories.agentName, agentName));
 
-export async function listMemories(db: Db, userId: string, agentName: string, limit = 500): Promise<Memory[]> {
-  return db
-    .select()
+/** A memory with the title of the chat it came from, when that chat still exists. */
+export type SourcedMemory = Memory & { sourceChatTitle: string | null };
+
+const withSourceTitle = { memory: agentMemories, sourceChatTitle: chats.title };
+
+export async function listMemories(db: Db, userId: string, agentName: string, limit = 500): Promise<SourcedMemory[]> {
+  const rows = await db
+    .select(withSourceTitle)
     .from(agentMemories)
+    .leftJoin(chats, and(eq(chats.id, agentMemories.sourceChatId), eq(chats.userId, agentMemories.userId)))
     .where(owned(userId, agentName))
     .orderBy(...newestFirst)
     .limit(limit);
+  return rows.map((r) => ({ ...r.memory, sourceChatTitle: r.sourceChatTitle }));
 }
 
-export async function addMemory(db: Db, userId: string, agentName: string, content: string, sourceChatId: string | null, limit: number): Promise<Memory> {
+/** The memories a chat's turns wrote (SPEC §14), newest first. */
+export async function listChatMemories(db: Db, userId: string, chatId: string): Promise<SourcedMemory[]> {
+  const rows = await db
+    .select(withSourceTitle)
+    .from(agentMemories)
+    .innerJoin(chats, eq(chats.id, agentMemories.sourceChatId))
+    .where(and(eq(agentMemories.userId, userId), eq(agentMemories.sourceChatId, chatId), isNotNull(agentMemories.sourceSeq)))
+    .orderBy(...newestFirst);
+  return rows.map((r) => ({ ...r.memory, sourceChatTitle: r.sourceChatTitle }));
+}
+
+/** What deleting a chat does to the memories it wrote: deletes them, or keeps them without a source. */
+export function memoriesOfDeletedChat(db: Db, chatId: string, choice: 'delete' | 'keep') {
+  const ofChat = eq(agentMemories.sourceChatId, chatId);
+  return choice === 'delete'
+    ? db.delete(agentMemories).where(ofChat)
+    : db.update(agentMemories).set({ sourceChatId: null, sourceSeq: null }).where(ofChat);
+}
+
+export interface MemorySource {
+  chatId: string;
+  /** The seq of the user message whose turn wrote the memory. */
+  seq: number;
+}
+
+export async function addMemory(db: Db, userId: string, agentName: string, content: string, source: MemorySource | null, limit: number): Promise<Memory> {
   const now = Date.now();
-  const memory: Memory = { id: crypto.randomUUID(), userId, agentName, content, sourceChatId, createdAt: now, updatedAt: now };
+  const memory: Memory = { id: crypto.randomUUID(), userId, agentName, content, sourceChatId: source?.chatId ?? null, sourceSeq: source?.seq ?? null, createdAt: now, updatedAt: now };
   const newest = db
     .select({ id: agentMemories.id })
     .from(agentMemories)
@@ -92,7 +124,7 @@ export async function putInstructions(db: Db, row: typeof agentInstructions.$inf
 /** What the executor compiles into the system prompt: the instructions and the newest memories, one round trip. */
 export interface PromptInputs {
   instructions: string;
-  memories: { content: string; createdAt: number }[];
+  memories: { id: string; content: string; createdAt: number }[];
 }
 
 export async function loadPromptInputs(db: Db, userId: string, agentName: string, memoryLimit: number): Promise<PromptInputs> {
@@ -103,10 +135,10 @@ export async function loadPromptInputs(db: Db, userId: string, agentName: string
       .where(and(eq(agentInstructions.userId, userId), eq(agentInstructions.agentName, agentName)))
       .limit(1),
     db
-      .select({ content: agentMemories.content, createdAt: agentMemories.createdAt })
+      .select({ id: agentMemories.id, content: agentMemories.content, createdAt: agentMemories.createdAt })
       .from(agentMemories)
-      .where(and(eq(agentMemories.userId, userId), eq(agentMemories.agentName, agentName)))
-      .orderBy(desc(agentMemories.createdAt))
+      .where(owned(userId, agentName))
+      .orderBy(...newestFirst)
       .limit(memoryLimit),
   ]);
   return { instructions: instructionRows[0]?.instructions ?? '', memories };

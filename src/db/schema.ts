@@ -125,11 +125,16 @@ export const agentMemories = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     agentName: text('agent_name').notNull(),
     content: text('content').notNull(),
+    /** The chat and the message (its seq) of the turn that wrote it; null for a memory added by hand. */
     sourceChatId: text('source_chat_id'),
+    sourceSeq: integer('source_seq'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [index('agent_memories_user_agent_created_idx').on(t.userId, t.agentName, t.createdAt)],
+  (t) => [
+    index('agent_memories_user_agent_created_idx').on(t.userId, t.agentName, t.createdAt),
+    index('agent_memories_user_source_chat_idx').on(t.userId, t.sourceChatId),
+  ],
 );
 
 export const tasks = sqliteTable(

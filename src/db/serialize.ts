@@ -47,6 +47,8 @@ export function serializeTask(task: Task): TaskDto {
   return { id, title, notes, status, priority, dueAt, createdAt, updatedAt, completedAt };
 }
 
-export function serializeMemory(m: Memory): MemoryDto {
-  return { id: m.id, content: m.content, createdAt: m.createdAt };
+/** A memory with where it came from: the chat (and its title, if it still has one) and the turn's message. */
+export function serializeMemory(m: Memory & { sourceChatTitle?: string | null }): MemoryDto {
+  const source = m.sourceChatId && m.sourceSeq !== null ? { chatId: m.sourceChatId, chatTitle: m.sourceChatTitle ?? null, seq: m.sourceSeq } : null;
+  return { id: m.id, content: m.content, createdAt: m.createdAt, source };
 }

@@ -10,7 +10,7 @@ import { countingD1 } from '../db/counting';
 import type { Db } from '../db/client';
 import { serializeChat, serializeMessage } from '../db/serialize';
 import type { Chat } from '../db/schema';
-import type { ChatDto, EndReason } from '../shared/api';
+import type { ChatDto, ContextDto, EndReason } from '../shared/api';
 import { readConfig } from '../shared/config';
 import type { AppConfig, AppEnv } from '../shared/config';
 import { ApiError, ERROR_STATUS, errorBody, notFound } from '../shared/errors';
@@ -36,8 +36,13 @@ import { SessionLifecycle } from './session-lifecycle';
 import { SessionRegistry } from './session-registry';
 import { LoginGuard } from './login-guard';
 import { TurnClaims } from './turn-claims';
+import { readyChat } from './chat-window';
+import { previewContext } from './context-preview';
+import { Drafts } from './drafts';
+import type { Draft } from './drafts';
 import { TurnLimiter } from './turn-limiter';
 import { startTurn } from './turn-start';
+import { logError } from '../shared/safe-log';
 
 export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #owner: Owner;
@@ -56,6 +61,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #sessions: SessionLifecycle;
   readonly #logins: LoginGuard;
   readonly #limiter: TurnLimiter;
+  readonly #drafts: Drafts;
   /** Every D1 statement this object issues, for a turn's d1BeforeFirstToken. */
   readonly #d1 = { d1Statements: 0 };
 
@@ -84,6 +90,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     this.#logins = new LoginGuard(ctx.storage.sql, this.#db);
     this.#sessions = new SessionLifecycle(this.#db, this.#registry, this.#live, this.#alarm, this.#config, (socket, now) => socket.loginExpiresAt > now && !this.#logins.isRevoked(socket.authSessionId));
     this.#limiter = new TurnLimiter(ctx.storage.sql, this.#config.turnsPerMinute);
+    this.#drafts = new Drafts(ctx.storage.sql);
     this.#replay.onWake(ctx);
   }
 
@@ -94,7 +101,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       this.#serial.run(async () => {
         if (request.login.authSessionId) this.#logins.markValid(request.login.authSessionId, request.login.expiresAt);
         const executor = await this.#cache.acquire();
-        const result = await openSession({ ...this.#deps(), historyWindow: this.#config.historyWindow, registry: this.#registry, lifecycle: this.#sessions }, executor, request);
+        const result = await openSession({ ...this.#deps(), historyWindow: this.#config.historyWindow, registry: this.#registry, lifecycle: this.#sessions, drafts: this.#drafts }, executor, request);
         await this.#alarm.reschedule();
         return result;
       }),
@@ -134,7 +141,8 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     });
   }
 
-  async deleteChat(chatId: string): Promise<RpcResult<void>> {
+  /** Deletes the chat with its messages and sessions; the memories it wrote go too, or stay without a source. */
+  async deleteChat(chatId: string, memories: 'delete' | 'keep'): Promise<RpcResult<void>> {
     return this.#rpc(() =>
       this.#serial.run(async () => {
         await this.#chats.owned(chatId);
@@ -142,7 +150,9 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         // Held while it is deleted: a send in between gets 409, never an orphan message.
         const { release } = this.#claims.claim(chatId);
         try {
-          await deleteChatRows(this.#db, chatId);
+          await deleteChatRows(this.#db, chatId, memories);
+          if (memories === 'delete') this.#cache.invalidatePrompt();
+          this.#drafts.clear(chatId);
           this.#chats.forget(chatId);
           this.#ledger.forget(chatId);
           this.#registry.removeChat(chatId);
@@ -199,6 +209,28 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       await this.#ledger.flush().catch((error: unknown) => this.#replay.defer(error));
       const page = await this.#ledger.pageAfter(chatId, after, limit);
       return { messages: page.messages.map(serializeMessage), hasMore: page.hasMore };
+    });
+  }
+
+  // ── RPC: what the agent sees, drafts (SPEC §14) ─────────────────────────────
+
+  /** Exactly what the next turn would send before its new message, built by the turn's own code. */
+  async context(chatId: string): Promise<RpcResult<ContextDto>> {
+    return this.#rpc(async () => previewContext(this.#deps(), await readyChat(this.#deps(), chatId), chatId));
+  }
+
+  async draft(chatId: string): Promise<RpcResult<Draft | null>> {
+    return this.#rpc(async () => {
+      await this.#chats.check(chatId);
+      return this.#drafts.get(chatId);
+    });
+  }
+
+  /** Saves the chat's draft and shows it in the chat's other tabs (not the typing one). */
+  async saveDraft(chatId: string, text: string, fromSession: string | undefined): Promise<RpcResult<void>> {
+    return this.#rpc(async () => {
+      await this.#chats.check(chatId);
+      this.#live.broadcast(chatId, { type: 'draft', ...this.#drafts.save(chatId, text) }, fromSession);
     });
   }
 
@@ -281,7 +313,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       } catch (error) {
         // The platform gives up on an alarm after a few failed retries; re-arming our own
         // keeps expiry and recovery going through a longer D1 outage.
-        console.error(JSON.stringify({ msg: 'alarm failed; retrying', error: String(error) }));
+        logError('alarm failed; retrying', error); // scrubbed: SPEC §13
         await this.#alarm.retrySoon();
       }
     });
@@ -300,7 +332,11 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       logins: this.#logins,
       limiter: this.#limiter,
       d1Statements: () => this.#d1.d1Statements,
-      accepted: () => void this.#alarm.reschedule().catch(() => undefined),
+      accepted: (chatId: string) => {
+        // The message is sent: its draft is done, in every tab.
+        if (this.#drafts.clear(chatId)) this.#live.broadcast(chatId, { type: 'draft', text: '', updatedAt: Date.now() });
+        void this.#alarm.reschedule().catch(() => undefined);
+      },
       owner: this.#owner,
       config: this.#config,
       cache: this.#cache,

@@ -72,6 +72,11 @@ export class ChatLedger {
     this.#nextSeq.set(chatId, Math.max(this.#nextSeq.get(chatId) ?? 1, lastSeq + 1));
   }
 
+  /** The chat's last seq taken so far (its message count): known once the chat is adopted. */
+  lastSeq(chatId: string): number {
+    return (this.#nextSeq.get(chatId) ?? 1) - 1;
+  }
+
   takeSeq(chatId: string): number {
     const seq = this.#nextSeq.get(chatId) ?? 1;
     this.#nextSeq.set(chatId, seq + 1);

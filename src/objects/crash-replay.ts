@@ -6,6 +6,7 @@
  */
 import type { ChatLedger } from './chat-ledger';
 import type { TurnClaims } from './turn-claims';
+import { logError } from '../shared/safe-log';
 
 export class CrashReplay {
   readonly #ledger: () => ChatLedger;
@@ -30,7 +31,7 @@ export class CrashReplay {
 
   /** A D1 write failed: log it (without contents) and let the alarm retry soon. */
   defer(error: unknown): void {
-    console.error(JSON.stringify({ msg: 'D1 write deferred to the alarm', error: String(error) }));
+    logError('D1 write deferred to the alarm', error); // scrubbed: a failed write's parameters are message text (SPEC §13)
     void this.#retrySoon();
   }
 }

@@ -11,6 +11,7 @@ import type { AgentDefinition } from '../shared/agents';
 import { HistoryWindow } from './history-window';
 import type { Owner } from '../shared/owner';
 import { loadPromptInputs } from '../db/memories';
+import type { PromptInputs } from '../db/memories';
 import { compileSystemPrompt } from './system-prompt';
 import { fetchThenSignal } from './turn/request-sent';
 import { toolsFor } from './tools';
@@ -18,6 +19,11 @@ import type { ToolRegistry } from './tools/tool-registry';
 
 /** The SDK retries 429/5xx/timeouts itself with backoff; two retries keeps a failing turn short. */
 export const MODEL_MAX_RETRIES = 2;
+
+export interface CompiledPrompt {
+  text: string;
+  inputs: PromptInputs;
+}
 
 export class BuiltExecutor {
   readonly builtAt = Date.now();
@@ -30,14 +36,15 @@ export class BuiltExecutor {
   readonly #db: Db;
   readonly #owner: Owner;
   readonly #memoryPromptLimit: number;
-  #prompt: string | null;
+  /** The compiled prompt and what it was compiled from; null once instructions or memories changed. */
+  #prompt: CompiledPrompt | null;
 
-  constructor(db: Db, config: AppConfig, owner: Owner, prompt: string, apiKey: string | undefined) {
+  constructor(db: Db, config: AppConfig, owner: Owner, inputs: PromptInputs, apiKey: string | undefined) {
     this.#db = db;
     this.#owner = owner;
     this.#memoryPromptLimit = config.memoryPromptLimit;
-    this.#prompt = prompt;
     this.agent = getAgent(owner.agentName);
+    this.#prompt = { text: compileSystemPrompt(this.agent, inputs), inputs };
     this.model = this.agent.model ?? config.openaiModel;
     // One more than HISTORY_WINDOW: the window also holds the turn's new message.
     this.windows = new HistoryWindow(config.historyWindow + 1);
@@ -51,13 +58,17 @@ export class BuiltExecutor {
     });
   }
 
-  /** The compiled prompt, recompiled from D1 after an invalidation. */
-  async systemPrompt(): Promise<string> {
+  /** The compiled prompt with its inputs, recompiled from D1 after an invalidation. */
+  async compiledPrompt(): Promise<CompiledPrompt> {
     if (this.#prompt === null) {
       const inputs = await loadPromptInputs(this.#db, this.#owner.userId, this.#owner.agentName, this.#memoryPromptLimit);
-      this.#prompt = compileSystemPrompt(this.agent, inputs);
+      this.#prompt = { text: compileSystemPrompt(this.agent, inputs), inputs };
     }
     return this.#prompt;
+  }
+
+  async systemPrompt(): Promise<string> {
+    return (await this.compiledPrompt()).text;
   }
 
   invalidatePrompt(): void {
@@ -67,5 +78,5 @@ export class BuiltExecutor {
 
 export async function buildExecutor(db: Db, config: AppConfig, owner: Owner, apiKey: string | undefined): Promise<BuiltExecutor> {
   const inputs = await loadPromptInputs(db, owner.userId, owner.agentName, config.memoryPromptLimit);
-  return new BuiltExecutor(db, config, owner, compileSystemPrompt(getAgent(owner.agentName), inputs), apiKey);
+  return new BuiltExecutor(db, config, owner, inputs, apiKey);
 }

@@ -43,9 +43,11 @@ export class LiveChannel {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  broadcast(chatId: string, frame: LiveFrame): void {
+  /** Sends the frame to every socket of the chat, but those of `exceptSession` (the sender's tab). */
+  broadcast(chatId: string, frame: LiveFrame, exceptSession?: string): void {
     const text = JSON.stringify(frame);
     for (const socket of this.#ctx.getWebSockets(chatTag(chatId))) {
+      if (exceptSession && (socket.deserializeAttachment() as SocketAttachment | null)?.sessionId === exceptSession) continue;
       try {
         socket.send(text);
       } catch {

@@ -2,8 +2,9 @@
  * The executor's RPC contract: what the Worker sends and gets back. Every method answers an
  * `RpcResult`, so refusals (404, 409 busy, 410 gone…) cross the RPC boundary as data.
  */
-import type { ChatDto, ExecutorStateDto, SessionDto } from '../shared/api';
+import type { ChatDto, DraftDto, ExecutorStateDto, SessionDto } from '../shared/api';
 import { ApiError } from '../shared/errors';
+import { scrubbed } from '../shared/safe-log';
 import type { RpcResult } from '../shared/errors';
 import type { MessageDto } from '../shared/protocol';
 import type { ArrivalTiming } from './turn/turn-clock';
@@ -36,6 +37,7 @@ export interface OpenSessionResult {
   chat: ChatDto;
   messages: MessageDto[];
   hasMore: boolean;
+  draft: DraftDto | null;
 }
 
 export interface ChatPatch {
@@ -51,6 +53,7 @@ export async function answer<T>(body: () => Promise<T>): Promise<RpcResult<T>> {
     return { ok: true, value: await body() };
   } catch (error) {
     if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message, retryAfterS: error.retryAfterS } };
-    throw error;
+    // The runtime logs what crosses RPC thrown: scrubbed of query parameters first (SPEC §13).
+    throw scrubbed(error);
   }
 }

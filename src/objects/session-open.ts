@@ -12,6 +12,7 @@ import { insertSession } from '../db/sessions';
 import type { Owner } from '../shared/owner';
 import type { ChatAccess } from './chat-access';
 import type { ChatLedger } from './chat-ledger';
+import type { Drafts } from './drafts';
 import type { BuiltExecutor } from './executor-build';
 import type { OpenSessionRequest, OpenSessionResult } from './rpc-contract';
 import type { SessionLifecycle } from './session-lifecycle';
@@ -27,6 +28,7 @@ export interface SessionOpenDeps {
   ledger: ChatLedger;
   registry: SessionRegistry;
   lifecycle: SessionLifecycle;
+  drafts: Drafts;
 }
 
 export async function openSession(deps: SessionOpenDeps, executor: BuiltExecutor, request: OpenSessionRequest): Promise<OpenSessionResult> {
@@ -92,5 +94,6 @@ async function openResult(deps: SessionOpenDeps, executor: BuiltExecutor, chat: 
     chat: serializeChat(chat),
     messages: messages.map(serializeMessage),
     hasMore: stored.hasMore,
+    draft: deps.drafts.get(chat.id),
   };
 }

@@ -24,8 +24,10 @@ import type { StoredTurn } from './turn/stored-turn';
 import { runTurn } from './turn/turn-runner';
 import { TurnStream } from './turn/turn-stream';
 import { TurnClock } from './turn/turn-clock';
+import { readyChat } from './chat-window';
 import type { LoginGuard } from './login-guard';
 import type { TurnLimiter } from './turn-limiter';
+import { logError } from '../shared/safe-log';
 
 /** How many messages after a retried user message are read to find its stored reply. */
 const RETRY_LOOKAHEAD = 50;
@@ -44,7 +46,7 @@ export interface TurnStartDeps {
   /** Every event of the turn, for the chat's live sockets. */
   broadcast(chatId: string, event: TurnEvent): void;
   /** After the acknowledgment: the storage writes that must not delay the model request. */
-  accepted(): void;
+  accepted(chatId: string): void;
   invalidatePrompt(): void;
   /** Runs once the generation has settled (the claim is already released). */
   settled(): Promise<void>;
@@ -99,30 +101,19 @@ export async function startTurn(
     deps.cache.countTurn(warm);
     stream.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
     void beat(startedAt).catch(() => undefined);
-    deps.accepted();
+    deps.accepted(chatId);
   };
   const turn = { chatId, userMessage, startedAt, claim, stream, clock, accept, d1SinceArrival: () => request.timing.d1Statements + deps.d1Statements() - d1AtStart };
   void generate(deps, executor, turn);
   return stream.readable;
 }
 
-/**
- * The warm executor with this chat's window ready, and the login admitted. Cold, the
- * executor's build, the chat's read (ownership and newest messages in one batch) and a
- * first-seen login's check run side by side; warm, nothing here awaits any I/O.
- */
+/** The chat ready (chat-window.ts) with a first-seen login's check alongside; warm: no I/O. */
 async function prepareChat(deps: TurnStartDeps, request: SendMessageRequest): Promise<{ executor: BuiltExecutor; warm: boolean }> {
-  const { cache, chats, ledger } = deps;
-  const { chatId } = request;
-  const warm = cache.current !== null;
-  const ready = chats.knows(chatId) && ledger.knows(chatId) && cache.current?.windows.has(chatId);
-  const [executor, newest] = await Promise.all([
-    cache.acquire(),
-    ready ? null : chats.ownedWithLatest(chatId, deps.config.historyWindow + 1),
-    deps.logins.knows(request.login.authSessionId) ? null : deps.logins.admit(request.login.authSessionId, request.login.expiresAt),
-  ]);
-  if (newest && (!executor.windows.has(chatId) || !ledger.knows(chatId))) ledger.adopt(executor.windows, chatId, newest);
-  return { executor, warm };
+  const warm = deps.cache.current !== null;
+  const { authSessionId, expiresAt } = request.login;
+  const admission = deps.logins.knows(authSessionId) ? null : deps.logins.admit(authSessionId, expiresAt);
+  return { executor: await readyChat(deps, request.chatId, admission), warm };
 }
 
 async function storedTurnAfter(deps: TurnStartDeps, userMessage: ChatMessage): Promise<StoredTurn> {
@@ -166,7 +157,7 @@ async function generate(deps: TurnStartDeps, executor: BuiltExecutor, g: Generat
         accept: g.accept,
         d1SinceArrival: g.d1SinceArrival,
         checkpoints: ledger.checkpoints,
-        toolContext: { db: deps.db, config, userId: owner.userId, agentName: owner.agentName, chatId, invalidatePrompt: deps.invalidatePrompt },
+        toolContext: { db: deps.db, config, userId: owner.userId, agentName: owner.agentName, chatId, turnSeq: g.userMessage.seq, invalidatePrompt: deps.invalidatePrompt },
         nextSeq: () => ledger.takeSeq(chatId),
         store: (...messages) => ledger.store(...messages),
         finish: (message, checkpointId) => ledger.finish(message, checkpointId),
@@ -174,7 +165,7 @@ async function generate(deps: TurnStartDeps, executor: BuiltExecutor, g: Generat
       { chatId, userMessage: g.userMessage, startedAt: g.startedAt, signal: claim.active.controller.signal, stream, progress: claim.active.progress },
     );
   } catch (error) {
-    console.error(JSON.stringify({ msg: 'turn failed', chatId, error: String(error), stack: error instanceof Error ? error.stack : undefined }));
+    logError('turn failed', error, { chatId }); // scrubbed: SPEC §13
     g.accept();
     stream.emit({ event: 'error', data: { code: 'internal', message: 'Something went wrong on our side while replying' } });
     stream.emit({ event: 'done', data: {} });

@@ -44,10 +44,20 @@ export interface InstructionsDto {
   updatedAt: number | null;
 }
 
+export interface MemorySourceDto {
+  chatId: string;
+  /** null when the title is not known (e.g. in a tool result). */
+  chatTitle: string | null;
+  /** The user message of the turn that wrote the memory. */
+  seq: number;
+}
+
 export interface MemoryDto {
   id: string;
   content: string;
   createdAt: number;
+  /** Where the memory came from (SPEC §14); null for one added by hand or before provenance. */
+  source: MemorySourceDto | null;
 }
 
 export interface LastMessageDto {
@@ -83,9 +93,37 @@ export interface SessionDto {
   lastHeartbeatAt: number;
   createdAt: number;
 }
+export interface DraftDto {
+  text: string;
+  updatedAt: number;
+}
+
 export interface SessionOpenResult extends MessagePage {
   session: SessionDto;
   chat: ChatDto;
+  /** The chat's unsent text, from any tab or device (SPEC §14). */
+  draft: DraftDto | null;
+}
+
+/** GET /chats/:id/context: exactly what the next turn sends before its new message (SPEC §14). */
+export interface ContextDto {
+  model: string;
+  system: string;
+  instructions: string;
+  memories: { id: string; content: string }[];
+  window: ContextMessageDto[];
+  /** Messages of the chat not in the window. */
+  omitted: number;
+  tokens: { system: number; window: number; total: number; budget: number };
+}
+
+export interface ContextMessageDto {
+  seq: number;
+  role: string;
+  content: string;
+  toolCalls: { id: string; name: string; arguments: string }[] | null;
+  toolCallId: string | null;
+  name: string | null;
 }
 
 export interface TaskDto {

@@ -61,6 +61,8 @@ export interface TurnEvents {
 
 export interface LiveEvents extends Omit<TurnEvents, 'done'> {
   snapshot: { lastSeq: number; inFlight: { messageId: string; text: string; toolCalls: ToolCallDto[] } | null };
+  /** The chat's draft changed in another tab or device (empty text: cleared). */
+  draft: { text: string; updatedAt: number };
 }
 
 export type TurnEventName = keyof TurnEvents;

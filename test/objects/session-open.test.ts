@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client';
 import { messageRow } from '../../src/db/messages';
 import { ChatAccess } from '../../src/objects/chat-access';
+import { Drafts } from '../../src/objects/drafts';
 import { ChatLedger } from '../../src/objects/chat-ledger';
 import { buildExecutor } from '../../src/objects/executor-build';
 import { openSession } from '../../src/objects/session-open';
@@ -22,7 +23,7 @@ async function opener(state: DurableObjectState, db: Db, owner: Owner) {
     throw error;
   });
   const executor = await buildExecutor(db, config, owner, undefined);
-  const deps = { db, owner, historyWindow: config.historyWindow, chats, ledger, registry, lifecycle };
+  const deps = { db, owner, historyWindow: config.historyWindow, chats, ledger, registry, lifecycle, drafts: new Drafts(state.storage.sql) };
   return {
     config,
     registry,

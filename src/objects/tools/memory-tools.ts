@@ -11,7 +11,7 @@ export const memoryTools = [
     description: 'Store a lasting fact, preference or decision about the user for future conversations.',
     schema: z.strictObject({ content: plainText(2000).pipe(z.string().trim().min(1)) }),
     async run(args, context) {
-      const memory = await addMemory(context.db, context.userId, context.agentName, args.content, context.chatId, context.config.memoryLimit);
+      const memory = await addMemory(context.db, context.userId, context.agentName, args.content, { chatId: context.chatId, seq: context.turnSeq }, context.config.memoryLimit);
       context.invalidatePrompt();
       return { remembered: serializeMemory(memory) };
     },

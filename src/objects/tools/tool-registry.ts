@@ -8,6 +8,7 @@ import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completio
 import type { AppConfig } from '../../shared/config';
 import type { Db } from '../../db/client';
 import type { ToolName } from '../../shared/agents';
+import { logError } from '../../shared/safe-log';
 
 export interface ToolContext {
   db: Db;
@@ -15,6 +16,8 @@ export interface ToolContext {
   userId: string;
   agentName: string;
   chatId: string;
+  /** The seq of the user message whose turn is running: where a memory written now came from. */
+  turnSeq: number;
   /** Memories feed the system prompt: a tool that changes them must invalidate it. */
   invalidatePrompt(): void;
 }
@@ -71,7 +74,7 @@ export class ToolRegistry {
       return { result: JSON.stringify(await tool.run(args.data, context)), ok: true };
     } catch (error) {
       if (error instanceof ToolError) return failure(error.message);
-      console.error(JSON.stringify({ msg: 'tool failed', tool: name, error: String(error) }));
+      logError('tool failed', error, { tool: name }); // scrubbed: SPEC §13
       return failure('The tool failed unexpectedly');
     }
   }

@@ -10,16 +10,16 @@ import { serializeMessage } from '../../db/serialize';
 import type { ChatMessage } from '../../db/schema';
 import type { MessageStatus, MessageTimings } from '../../shared/protocol';
 import type { BuiltExecutor } from '../executor-build';
-import { estimateTokens, toWindowMessage, trimToBudget, wellFormed } from '../history-window';
+import { toWindowMessage } from '../history-window';
 import type { ToolCallRecord } from '../history-window';
 import { messageRow } from '../../db/messages';
-import { toModelMessages, toModelToolCall } from '../model-messages';
-import { withCurrentDate } from '../system-prompt';
+import { toModelToolCall } from '../model-messages';
 import type { ToolContext } from '../tools/tool-registry';
 import { CHECKPOINT_INTERVAL_MS } from './checkpoints';
 import type { CheckpointStore } from './checkpoints';
 import { CUT_OFF, describeModelError, STOPPED } from './model-errors';
 import type { TurnFailure } from './model-errors';
+import { buildModelContext } from './model-context';
 import { streamModelReply } from './model-stream';
 import { whenRequestSent } from './request-sent';
 import type { TurnClock } from './turn-clock';
@@ -189,19 +189,9 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
 }
 
 /**
- * System prompt + the chat's recent window (trimmed to the token budget) + the new message.
- * When a failed turn is retried, the tool calls it already completed follow the message, so
- * the model does not run them again (and create the same task twice).
+ * The request for this turn (model-context.ts). When a failed turn is retried, the tool calls
+ * it already completed follow the message, so the model does not run them again.
  */
 async function buildContext(deps: TurnDeps, input: TurnInput): Promise<ChatCompletionMessageParam[]> {
-  const { executor, config } = deps;
-  const window = executor.windows.get(input.chatId) ?? [];
-  const newMessage = toWindowMessage(input.userMessage);
-  // The new message joins the window only once its model request has left, so the window
-  // may hold one more earlier message than HISTORY_WINDOW: keep the newest whole groups.
-  const earlier = wellFormed(window.filter((m) => m.id !== newMessage.id && m.seq < newMessage.seq).slice(-config.historyWindow));
-  const alreadyDone = wellFormed(window.filter((m) => m.seq > newMessage.seq && (m.role === 'tool' || m.toolCalls?.length)));
-  const history = trimToBudget(earlier, Math.max(0, config.historyTokenBudget - estimateTokens(newMessage)));
-  const system = withCurrentDate(await executor.systemPrompt(), new Date());
-  return [{ role: 'system', content: system }, ...toModelMessages(history), ...toModelMessages([newMessage, ...alreadyDone])];
+  return (await buildModelContext(deps.executor, deps.config, input.chatId, toWindowMessage(input.userMessage))).messages;
 }

@@ -6,6 +6,7 @@
  */
 import type { AgentName } from '../../shared/agents';
 import type { Owner } from '../../shared/owner';
+import { agentOfChatId } from '../../shared/chat-id';
 import type { Db } from '../../db/client';
 import { notFound } from '../../shared/errors';
 import { findOwnedChat } from '../../db/chats';
@@ -47,3 +48,13 @@ class OwnerDirectory {
 
 export const chatDirectory = new OwnerDirectory(findOwnedChat, 'Chat');
 export const sessionDirectory = new OwnerDirectory(findOwnedSession, 'Session');
+
+/**
+ * The owner of the executor that holds `chatId`, for a call that the executor itself checks:
+ * ids that name their agent need no D1 read (a stranger's id reaches the caller's own executor,
+ * which answers 404); older ids are looked up.
+ */
+export async function chatExecutorOwner(db: Db, userId: string, chatId: string): Promise<Owner> {
+  const agentName = agentOfChatId(chatId);
+  return agentName ? { userId, agentName } : chatDirectory.require(db, userId, chatId);
+}

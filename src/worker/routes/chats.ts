@@ -18,6 +18,7 @@ import { idParam, plainText } from '../../shared/schemas';
 import { validate } from '../validation';
 import { agentName } from './params';
 import { chatLiveRoutes } from './turns';
+import { chatTransparencyRoutes } from './chat-transparency';
 
 export const chatListQuery = z.object({
   agent: agentName,
@@ -39,6 +40,8 @@ export const messagesQuery = z
   .object({ before: seq.optional(), after: seq.optional(), limit: limitSchema(200, 50) })
   .refine((q) => q.before === undefined || q.after === undefined, 'use before or after, not both');
 
+/** The memories a chat wrote are kept (without a source) unless the delete asks otherwise. */
+export const chatDeleteQuery = z.object({ memories: z.enum(['delete', 'keep']).default('keep') });
 export const chatCreateBody = z.strictObject({ agent: agentName });
 export const exportQuery = z.object({ format: z.enum(['json', 'markdown']).default('json') });
 
@@ -84,10 +87,10 @@ export const chatRoutes = new Hono<HonoEnv>()
     const updated = await viaExecutor(executorFor(c.env, owner).updateChat(chat.id, c.req.valid('json')));
     return c.json({ chat: updated });
   })
-  .delete('/:id', validate('param', idParam), async (c) => {
+  .delete('/:id', validate('param', idParam), validate('query', chatDeleteQuery), async (c) => {
     const chat = await ownedChat(c, c.req.valid('param').id);
     const owner = ownerOf(c, chat);
-    await viaExecutor(executorFor(c.env, owner).deleteChat(chat.id));
+    await viaExecutor(executorFor(c.env, owner).deleteChat(chat.id, c.req.valid('query').memories));
     return c.body(null, 204);
   })
   .get('/:id/messages', validate('param', idParam), validate('query', messagesQuery), async (c) => {
@@ -111,4 +114,5 @@ export const chatRoutes = new Hono<HonoEnv>()
     c.header('Content-Disposition', `attachment; filename="${exportFileName(chat, extension)}"`);
     return c.body(body);
   })
+  .route('/', chatTransparencyRoutes)
   .route('/', chatLiveRoutes);

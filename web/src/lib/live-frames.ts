@@ -149,6 +149,9 @@ export function applyLiveFrame(view: LiveView, frame: LiveFrame, ownTurn: string
       }
       return step({ conversation: endRemote(next), socketTurn: null }, { catchUpThrough: message.seq, remoteTurnEnded: true });
     }
+    case 'draft':
+      // Drafts belong to the composer, not to the conversation.
+      return step(view);
     case 'error': {
       if (view.socketTurn === 'own' || (view.socketTurn === null && ownTurn !== null) || !remoteSlotFree(c)) return step(view);
       // The failed turn is the chat's latest user message: show its error (and Retry) here too.
