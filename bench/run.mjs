@@ -26,6 +26,7 @@ const C = {
   // The bench app's own TURNS_PER_MINUTE (a --var override): the executor still counts every
   // turn, only the threshold is out of the way of a benchmark that sends ~17 turns a minute per chat.
   turnsPerMinute: 1000,
+  signupsPerHour: 1000,
   warmUsers: QUICK ? 4 : 14, // chats per system, so each conversation stays a realistic length
   warmTurnsPerUser: QUICK ? 3 : 15, // + 1 warm-up turn each
   coldUsers: QUICK ? 3 : 10,
@@ -100,7 +101,14 @@ try {
   // ── servers ──────────────────────────────────────────────────────────────────
   const mock = await startMockModel({ port: 0, tokenDelayMs: C.tokenDelayMs, defaultTokens: C.tokens });
   teardown.add(() => mock.close());
-  const appVars = { OPENAI_BASE_URL: mock.url, OPENAI_TIMEOUT_MS: '30000', TURNS_PER_MINUTE: String(C.turnsPerMinute) };
+  // The bench signs ~50 users up from one address in a minute: its own sign-up limit, like its
+  // turn limit, is a var override (an app without these vars ignores them).
+  const appVars = {
+    OPENAI_BASE_URL: mock.url,
+    OPENAI_TIMEOUT_MS: '30000',
+    TURNS_PER_MINUTE: String(C.turnsPerMinute),
+    SIGNUPS_PER_HOUR: String(C.signupsPerHour),
+  };
   const startApp = async (extraVars = {}) => {
     const server = startWrangler({
       name: 'app (wrangler dev)',
