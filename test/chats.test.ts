@@ -1,7 +1,18 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, expectError, expectStatus, openSession, seedMessages, signUp } from './helpers';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+
+/** What D1 holds of one chat: its row, its messages and its sessions. */
+async function rowsOf(chatId: string) {
+  const count = async (sql: string) => (await env.DB.prepare(sql).bind(chatId).first<{ n: number }>())!.n;
+  return {
+    chats: await count('SELECT count(*) AS n FROM chats WHERE id = ?'),
+    chat_messages: await count('SELECT count(*) AS n FROM chat_messages WHERE chat_id = ?'),
+    chat_sessions: await count('SELECT count(*) AS n FROM chat_sessions WHERE chat_id = ?'),
+  };
+}
 
 describe('chats', () => {
   it('creates, renames, archives, lists newest first with a cursor, and deletes with messages and sessions', async () => {
@@ -36,7 +47,11 @@ describe('chats', () => {
 
     const { session } = await openSession(caller, { chatId: created[2].id, clientInstanceId: 'tab' });
     await seedMessages(created[2].id, 3);
+    await seedMessages(created[0].id, 2);
+    expect(await rowsOf(created[2].id)).toEqual({ chats: 1, chat_messages: 3, chat_sessions: 1 });
     await expectStatus(204, 'DELETE', `/chats/${created[2].id}`, { caller });
+    expect(await rowsOf(created[2].id)).toEqual({ chats: 0, chat_messages: 0, chat_sessions: 0 });
+    expect(await rowsOf(created[0].id)).toEqual({ chats: 1, chat_messages: 2, chat_sessions: 0 });
     await expectError(await call('GET', `/chats/${created[2].id}/messages`, { caller }), 404, 'not_found');
     await expectError(await call('POST', `/sessions/${session.id}/heartbeat`, { caller }), 404, 'not_found');
   });
