@@ -30,6 +30,18 @@ export interface AppConfig {
   turnsPerMinute: number;
   authSessionTtlMs: number;
   allowedOrigins: string[];
+  /** Abuse limits and per-user caps (SPEC §13, docs/SECURITY.md). */
+  signupsPerHour: number;
+  loginAttemptsPerHourEmailIp: number;
+  loginAttemptsPerHourEmail: number;
+  loginAttemptsPerHourIp: number;
+  jwtIssuer: string | null;
+  maxChatsPerUser: number;
+  maxTasksPerUser: number;
+  /** Per user and agent: the executor that counts them is per (user, agent). */
+  maxActiveSessions: number;
+  maxSocketsPerChat: number;
+  maxToolCallsPerRound: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -61,5 +73,15 @@ export function readConfig(env: AppEnv): AppConfig {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    signupsPerHour: positiveInt(env.SIGNUPS_PER_HOUR, 20),
+    loginAttemptsPerHourEmailIp: positiveInt(env.LOGIN_ATTEMPTS_PER_HOUR_EMAIL_IP, 20),
+    loginAttemptsPerHourEmail: positiveInt(env.LOGIN_ATTEMPTS_PER_HOUR_EMAIL, 200),
+    loginAttemptsPerHourIp: positiveInt(env.LOGIN_ATTEMPTS_PER_HOUR_IP, 200),
+    jwtIssuer: env.AUTH_JWT_ISSUER?.trim() || null,
+    maxChatsPerUser: positiveInt(env.MAX_CHATS_PER_USER, 1000),
+    maxTasksPerUser: positiveInt(env.MAX_TASKS_PER_USER, 2000),
+    maxActiveSessions: positiveInt(env.MAX_ACTIVE_SESSIONS, 50),
+    maxSocketsPerChat: positiveInt(env.MAX_SOCKETS_PER_CHAT, 20),
+    maxToolCallsPerRound: positiveInt(env.MAX_TOOL_CALLS_PER_ROUND, 8),
   };
 }

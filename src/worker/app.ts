@@ -6,7 +6,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import { ApiError } from '../shared/errors';
 import { handleError } from './errors';
 import type { HonoEnv } from './hono-env';
@@ -20,13 +19,14 @@ import { sessionRoutes } from './routes/sessions';
 import { taskRoutes } from './routes/tasks';
 import { chatTurnRoutes, compatChatRoutes } from './routes/turns';
 import { requestTiming } from './request-timing';
+import { apiSecurityHeaders } from './security-headers';
+import { wellFormedUrl } from './middleware/well-formed-url';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
 const api = new Hono<HonoEnv>()
   .use(requestTiming)
   .use(requestId())
-  .use(secureHeaders())
   .use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -48,7 +48,8 @@ const api = new Hono<HonoEnv>()
   .route('/tasks', taskRoutes)
   .route('/chat', compatChatRoutes);
 
-const app = new Hono<HonoEnv>().route('/api', api);
+// Outermost, so error and not-found answers carry the headers too.
+const app = new Hono<HonoEnv>().use(apiSecurityHeaders).use(wellFormedUrl).route('/api', api);
 app.notFound((c) => handleError(new ApiError('not_found', `No route for ${c.req.method} ${c.req.path}`), c));
 app.onError(handleError);
 

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ApiError, errorBody } from '../shared/errors';
 import type { ErrorCode } from '../shared/errors';
+import { logError } from '../shared/safe-log';
 
 const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'bad_request',
@@ -27,11 +28,8 @@ export function toApiError(error: unknown): ApiError {
 
 export function handleError(error: unknown, c: Context): Response {
   const apiError = toApiError(error);
-  if (apiError.code === 'internal') {
-    console.error(
-      JSON.stringify({ msg: 'unhandled error', requestId: c.get('requestId'), error: String(error), stack: error instanceof Error ? error.stack : undefined }),
-    );
-  }
+  // Scrubbed: a D1 error's message carries the failed query's parameters (SPEC §13).
+  if (apiError.code === 'internal') logError('unhandled error', error, { requestId: c.get('requestId') });
   if (apiError.retryAfterS !== undefined) c.header('Retry-After', String(apiError.retryAfterS));
   return c.json(errorBody(apiError.code, apiError.message), apiError.status);
 }

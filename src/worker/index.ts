@@ -2,4 +2,5 @@
 import app from './app';
 
 export { AgentExecutor } from '../objects/agent-executor';
+export { RateLimiter } from '../objects/rate-limiter';
 export default app;

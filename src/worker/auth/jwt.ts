@@ -1,6 +1,7 @@
 /**
- * Bring-your-own identity: HS256 JWTs with audience `authenticated` and the user id in `sub`,
- * as Supabase issues them. The user row is created the first time a subject is seen.
+ * Bring-your-own identity: HS256 JWTs with audience `authenticated`, an `exp`, the user id in
+ * `sub` and, when AUTH_JWT_ISSUER is set, that `iss` — as Supabase issues them. The user row
+ * is created the first time a subject is seen.
  */
 import { verify } from 'hono/jwt';
 import type { Db } from '../../db/client';
@@ -19,19 +20,24 @@ export interface JwtUser {
   expiresAt: number;
 }
 
-/** Returns the caller, or null for any bad signature, audience, expiry or subject. */
-export async function verifyJwtUser(db: Db, token: string, secret: string): Promise<JwtUser | null> {
+/**
+ * Returns the caller, or null for a bad signature or algorithm, a missing or past `exp`, a
+ * wrong `aud`, a wrong or missing `iss` when an issuer is configured, or a bad subject. A
+ * token without `exp` would be valid forever, and nothing here can revoke it (SPEC §13).
+ */
+export async function verifyJwtUser(db: Db, token: string, secret: string, issuer: string | null): Promise<JwtUser | null> {
   let payload: Record<string, unknown>;
   try {
-    payload = await verify(token, secret, { alg: 'HS256', aud: JWT_AUDIENCE });
+    payload = await verify(token, secret, { alg: 'HS256', aud: JWT_AUDIENCE, ...(issuer ? { iss: issuer } : {}) });
   } catch {
     return null;
   }
+  // verify() checks `exp` only when present.
+  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return null;
   const sub = payload.sub;
   if (typeof sub !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(sub)) return null;
   const user = await findOrCreateJwtUser(db, sub, typeof payload.email === 'string' ? payload.email.toLowerCase() : null);
-  // exp is in seconds; a token without one never expires here (SPEC §13 asks for it to be required).
-  return { ...user, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : Number.MAX_SAFE_INTEGER };
+  return { ...user, expiresAt: payload.exp * 1000 };
 }
 
 async function findOrCreateJwtUser(db: Db, userId: string, email: string | null): Promise<Omit<JwtUser, 'expiresAt'>> {

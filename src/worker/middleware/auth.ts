@@ -7,7 +7,6 @@
  * revoked login of its owner, so a warm turn reaches the model without touching D1.
  */
 import type { Context } from 'hono';
-import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { readConfig } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
@@ -15,7 +14,7 @@ import { looksLikeJwt, verifyJwtUser } from '../auth/jwt';
 import { looksLikeLoginToken } from '../auth/login-token';
 import { resolveLogin, verifiedLogin } from '../auth/sessions';
 import type { Login } from '../auth/sessions';
-import { SESSION_COOKIE, setSessionCookie } from '../auth/session-cookie';
+import { readSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import type { Auth, HonoEnv } from '../hono-env';
 import { requestDb } from '../request-timing';
 
@@ -46,10 +45,11 @@ export async function authenticate(c: Context<HonoEnv>, strength: Strength): Pro
   const env = c.env;
   const bearer = bearerToken(c.req.header('Authorization'));
   if (bearer && env.AUTH_JWT_SECRET && looksLikeJwt(bearer)) {
-    const user = await verifyJwtUser(requestDb(c), bearer, env.AUTH_JWT_SECRET);
+    const user = await verifyJwtUser(requestDb(c), bearer, env.AUTH_JWT_SECRET, readConfig(env).jwtIssuer);
     return user ? { auth: { userId: user.userId, email: user.email, authSessionId: null, expiresAt: user.expiresAt, via: 'jwt' }, refreshed: null } : null;
   }
-  const token = bearer ?? getCookie(c, SESSION_COOKIE);
+  // `__Host-session` over HTTPS, `session` on localhost (session-cookie.ts).
+  const token = bearer ?? readSessionCookie(c);
   if (!token || !looksLikeLoginToken(token)) return null;
   const secret = loginSecret(env);
   const login: Login | null =

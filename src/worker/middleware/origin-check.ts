@@ -4,12 +4,11 @@
  * credentials), so every unsafe request that carries the session cookie and no Bearer token
  * must come from our own origin or one listed in ALLOWED_ORIGINS.
  */
-import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { readConfig } from '../../shared/config';
 import { ApiError } from '../../shared/errors';
 import type { HonoEnv } from '../hono-env';
-import { SESSION_COOKIE } from '../auth/session-cookie';
+import { readSessionCookie } from '../auth/session-cookie';
 import { bearerToken } from './auth';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -19,7 +18,7 @@ export function isAllowedOrigin(origin: string, requestUrl: string, allowed: rea
 }
 
 export const originCheck = createMiddleware<HonoEnv>(async (c, next) => {
-  const usesCookie = !bearerToken(c.req.header('Authorization')) && getCookie(c, SESSION_COOKIE) !== undefined;
+  const usesCookie = !bearerToken(c.req.header('Authorization')) && readSessionCookie(c) !== undefined;
   if (usesCookie && !SAFE_METHODS.has(c.req.method)) {
     const origin = c.req.header('Origin');
     const site = c.req.header('Sec-Fetch-Site');

@@ -1,6 +1,5 @@
 /** SPEC §5 Auth: signup, login, logout, me. */
 import { Hono } from 'hono';
-import type { Context } from 'hono';
 import { z } from 'zod';
 import { hashPassword, UNMATCHABLE_HASH, verifyPassword } from '../auth/password';
 import { createLogin, deleteAuthSession } from '../auth/sessions';
@@ -12,6 +11,7 @@ import type { HonoEnv } from '../hono-env';
 import { requireAuth } from '../middleware/auth';
 import { clearSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import { validate } from '../validation';
+import { limitLogin, limitSignup } from '../auth/attempt-limits';
 import { logoutEverywhere } from '../executor-client';
 import { loginSecret } from '../middleware/auth';
 
@@ -24,19 +24,12 @@ export const credentialsBody = z.strictObject({
 });
 
 const INVALID_LOGIN = 'Email or password is incorrect';
-const RATE_LIMIT_RETRY_S = 60;
-
-async function checkLoginRate(c: Context<HonoEnv>, email: string) {
-  const ip = c.req.header('CF-Connecting-IP') ?? 'unknown';
-  const [byEmail, byIp] = await Promise.all([c.env.LOGIN_RATE_LIMITER.limit({ key: `email:${email}` }), c.env.LOGIN_RATE_LIMITER.limit({ key: `ip:${ip}` })]);
-  if (!byEmail.success || !byIp.success) {
-    throw new ApiError('rate_limited', 'Too many sign-in attempts; try again in a minute', { retryAfterS: RATE_LIMIT_RETRY_S });
-  }
-}
 
 export const authRoutes = new Hono<HonoEnv>()
   .post('/signup', validate('json', credentialsBody), async (c) => {
     const { email, password } = c.req.valid('json');
+    // Before the hash: each sign-up costs a PBKDF2 computation, and each 409 tells whether an email has an account.
+    await limitSignup(c);
     const db = createDb(c.env.DB);
     const passwordHash = await hashPassword(password);
     const id = crypto.randomUUID();
@@ -47,7 +40,7 @@ export const authRoutes = new Hono<HonoEnv>()
   })
   .post('/login', validate('json', credentialsBody), async (c) => {
     const { email, password } = c.req.valid('json');
-    await checkLoginRate(c, email);
+    await limitLogin(c, email);
     const db = createDb(c.env.DB);
     const user = await findUserByEmail(db, email);
     // Verify even for an unknown email so both failures take the same time.
@@ -59,12 +52,14 @@ export const authRoutes = new Hono<HonoEnv>()
   })
   .post('/logout', requireAuth, async (c) => {
     const auth = c.get('auth');
+    // Cleared before anything can fail, so even an error answer leaves the browser signed out;
+    // and once cleared, a slid login cannot set it again later in this request.
+    clearSessionCookie(c);
     if (auth.authSessionId) {
       // The login goes first: if telling the executors fails, it is already refused everywhere D1 is asked.
       await deleteAuthSession(createDb(c.env.DB), auth.authSessionId);
       await logoutEverywhere(c.env, auth.userId, auth.authSessionId, auth.expiresAt);
     }
-    clearSessionCookie(c);
     return c.body(null, 204);
   })
   .get('/me', requireAuth, (c) => {
