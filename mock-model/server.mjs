@@ -373,6 +373,8 @@ export async function startMockModel(options = {}) {
   const requests = [];
   /** Receive times live beside the bodies rather than inside them. @type {WeakMap<object, number>} */
   const receivedAt = new WeakMap();
+  /** The HTTP status each request was answered with (none yet for a hang), so tests see a fault happened. @type {WeakMap<object, number>} */
+  const answeredWith = new WeakMap();
   /** How often each last-user-message text has failed by [[fault:500-once]] / [[fault:500xN]]. @type {Map<string, number>} */
   const failures = new Map();
   let replyCount = 0;
@@ -418,11 +420,13 @@ export async function startMockModel(options = {}) {
     if (fault === '500' || (applies && failTimes !== undefined && failedSoFar < Number(failTimes))) {
       failures.set(userText, failedSoFar + 1);
       const message = `The mock model failed on purpose ([[fault:${fault}]]).`;
+      answeredWith.set(body, 500);
       return sendError(res, 500, message, 'server_error', 'mock_fault');
     }
     if (fault === '429') {
       const message = 'Rate limit reached on purpose ([[fault:429]]).';
       const headers = { 'retry-after': '1' };
+      answeredWith.set(body, 429);
       return sendError(res, 429, message, 'rate_limit_error', 'rate_limit_exceeded', headers);
     }
     if (fault === 'hang') return; // never answer; close() destroys the socket so nothing lingers
@@ -438,6 +442,7 @@ export async function startMockModel(options = {}) {
       callId: `call_mock_${replyCount}`,
       promptTokens: countPromptTokens(body.messages),
     };
+    answeredWith.set(body, 200);
     return body.stream ? streamCompletion(res, ctx) : sendCompletion(res, ctx);
   }
 
@@ -455,7 +460,8 @@ export async function startMockModel(options = {}) {
         const needle = url.searchParams.get('contains');
         const found = requests.filter((b) => !needle || JSON.stringify(b).includes(needle));
         const times = found.map((b) => receivedAt.get(b));
-        return sendJson(res, 200, { requests: found, receivedAt: times });
+        const statuses = found.map((b) => answeredWith.get(b) ?? null);
+        return sendJson(res, 200, { requests: found, receivedAt: times, statuses });
       }
       case 'DELETE /__requests':
         requests.length = 0; // in place, so the array handed to the caller stays live

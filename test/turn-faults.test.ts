@@ -1,7 +1,18 @@
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { call, executorStub, expectError, expectStatus, signUp } from './helpers';
-import { eventually, newChat, readEvents, readUntilDeltas, sendStreaming, storedMessages, streamTurn } from './turn-helpers';
+import {
+  eventually,
+  marker,
+  modelRequests,
+  modelStatuses,
+  newChat,
+  readEvents,
+  readUntilDeltas,
+  sendStreaming,
+  storedMessages,
+  streamTurn,
+} from './turn-helpers';
 
 const FAULTS: [string, RegExp][] = [
   ['500', /HTTP 500/],
@@ -42,9 +53,14 @@ describe('model failures', () => {
   it('recovers from a single 500 through the SDK’s own retry', async () => {
     const caller = await signUp();
     const chatId = await newChat(caller);
-    const events = await streamTurn(caller, chatId, `once ${crypto.randomUUID()} [[fault:500-once]]`);
+    const tag = marker();
+    const events = await streamTurn(caller, chatId, `once ${tag} [[fault:500-once]]`);
     expect(events.map((e) => e.event)).not.toContain('error');
     expect(events.at(-2)!.data.message.status).toBe('complete');
+    // The model really failed once: the same request went twice, the first answered 500.
+    expect(await modelStatuses(tag)).toEqual([500, 200]);
+    const [failed, retried] = await modelRequests(tag);
+    expect(retried).toEqual(failed);
   });
 
   it('answers a failed JSON-mode turn with 502 upstream_error and keeps the user message', async () => {
@@ -137,10 +153,13 @@ describe('retries', () => {
     const chatId = await newChat(caller);
     const clientMessageId = crypto.randomUUID();
     // Three failures outlast the SDK's two retries; the user's retry then succeeds.
-    const content = `flaky ${crypto.randomUUID()} [[fault:500x3]]`;
+    const tag = marker();
+    const content = `flaky ${tag} [[fault:500x3]]`;
     const failed = await streamTurn(caller, chatId, content, { clientMessageId });
     expect(failed.map((e) => e.event)).toContain('error');
+    expect(await modelStatuses(tag)).toEqual([500, 500, 500]);
     const retried = await streamTurn(caller, chatId, content, { clientMessageId });
+    expect(await modelStatuses(tag)).toEqual([500, 500, 500, 200]);
     expect(retried[0]!.data.message.id).toBe(failed[0]!.data.message.id);
     expect(retried.at(-2)!.data.message.status).toBe('complete');
     const stored = await storedMessages(chatId);

@@ -37,11 +37,25 @@ export async function storedMessages(chatId: string) {
   return results;
 }
 
-/** The requests the mock model received that contain `marker`, oldest first. */
-export async function modelRequests(marker: string): Promise<any[]> {
+interface RequestLog {
+  requests: any[];
+  statuses: (number | null)[];
+}
+
+async function requestLog(marker: string): Promise<RequestLog> {
   const base = env.OPENAI_BASE_URL.replace(/\/v1\/?$/, '');
   const response = await fetch(`${base}/__requests?contains=${encodeURIComponent(marker)}`);
-  return ((await response.json()) as { requests: any[] }).requests;
+  return (await response.json()) as RequestLog;
+}
+
+/** The requests the mock model received that contain `marker`, oldest first. */
+export async function modelRequests(marker: string): Promise<any[]> {
+  return (await requestLog(marker)).requests;
+}
+
+/** The HTTP status the mock model answered each of those requests with (null: not answered yet). */
+export async function modelStatuses(marker: string): Promise<(number | null)[]> {
+  return (await requestLog(marker)).statuses;
 }
 
 /** Polls until `check` returns a truthy value (a reply finishing in the background). */
