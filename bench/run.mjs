@@ -7,7 +7,7 @@
 // concurrency). See docs/BENCHMARKS.md.
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startMockModel } from '../mock-model/server.mjs';
@@ -325,7 +325,12 @@ try {
   };
   // SPEC §12.1/§12.4: every warm turn of the run (the interleaved ones and the cold turns' warm
   // partners) counted; the first turn after a session opens is reported beside them.
-  results.d1BeforeFirstToken = { warm: d1Count([...okApp, ...okPairs]), afterSessionOpen: d1Count(warmupApp) };
+  results.d1BeforeFirstToken = {
+    warm: d1Count([...okApp, ...okPairs]),
+    interleaved: d1Count(okApp),
+    coldPartners: d1Count(okPairs),
+    afterSessionOpen: d1Count(warmupApp),
+  };
 
   // ── history: the first page of a 10,000-message chat vs a 50-message chat ────
   progress(`history: ${C.historySamples} first pages of each, alternating…`);
@@ -555,6 +560,7 @@ try {
 }
 
 results.durationS = round((Date.now() - runStarted) / 1000);
+results.machine.loadAvgAtEnd = loadavg().map((v) => round(v));
 results.table = buildTable(results);
 mkdirSync(RESULTS, { recursive: true });
 writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -569,8 +575,9 @@ process.exit(exitCode);
 
 // ── helpers ────────────────────────────────────────────────────────────────────
 
-function round(v) {
-  return Math.round(v * 100) / 100;
+function round(v, digits = 2) {
+  const scale = 10 ** digits;
+  return Math.round(v * scale) / scale;
 }
 
 function turnSummary(turns) {
@@ -595,7 +602,7 @@ function d1Count(turns) {
     turns: turns.length,
     reported: values.length,
     zero,
-    shareZero: turns.length ? round(zero / turns.length, 4) : null,
+    shareZero: turns.length ? zero / turns.length : null,
     max: values.length ? Math.max(...values) : null,
   };
 }
@@ -673,6 +680,8 @@ function measureSize(work, appConfig) {
 function machineInfo() {
   const cpu = cpus();
   return {
+    // The box is shared: how busy it was when the run started (and, below, when it ended).
+    loadAvgAtStart: loadavg().map((v) => round(v)),
     cpus: cpu.length,
     cpuModel: cpu[0]?.model ?? 'unknown',
     memGiB: round(totalmem() / 2 ** 30),

@@ -74,7 +74,7 @@ export function buildTable(r) {
         diff: false,
         ratio: false,
         target: '= 100 %',
-        pass: d1.warm.shareZero === 1,
+        pass: d1.warm.turns > 0 && d1.warm.zero === d1.warm.turns,
       }),
     );
     rows.push(row('d1BeforeFirstToken, max over warm turns', d1.warm.max, null, { unit: '', diff: false, ratio: false }));
@@ -217,6 +217,7 @@ export function renderTable(r) {
   const line = (x) => `| ${cols.map((k) => String(x[k]).padEnd(width[k])).join(' | ')} |`;
   const sep = `|${cols.map((k) => '-'.repeat(width[k] + 2)).join('|')}|`;
   const m = r.machine;
-  const title = `Clarity Edge benchmark — ${r.date} — ${m.cpus}× ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node} — ${r.config.tokens} tokens, ${r.config.tokenDelayMs} ms apart — seed ${r.config.seed} — p50 unless stated`;
+  const load = m.loadAvgAtStart ? ` — load avg (1 min) ${m.loadAvgAtStart[0]} at start, ${m.loadAvgAtEnd?.[0] ?? '?'} at end` : '';
+  const title = `Clarity Edge benchmark — ${r.date} — ${m.cpus}× ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node}${load} — ${r.config.tokens} tokens, ${r.config.tokenDelayMs} ms apart — seed ${r.config.seed} — p50 unless stated`;
   return [title, '', line(header), sep, ...r.table.map(line)].join('\n');
 }
