@@ -1,6 +1,8 @@
 /**
  * The abuse suite: hundreds of malformed requests generated from each route's own zod schema
- * (only inputs the schema rejects), across every route. None may answer 500 or write a row.
+ * (only inputs the schema rejects), across every route. Each must answer its one exact 4xx
+ * (400 for what the schema rejects, 404 for a well-formed id that names nothing) in the error
+ * shape, and none may write a row.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +13,8 @@ import { chatCreateBody, chatListQuery, chatPatchBody, exportQuery, messagesQuer
 import { sessionListQuery, sessionOpenBody } from '../src/worker/routes/sessions';
 import { taskCreateBody, taskListQuery, taskPatchBody } from '../src/worker/routes/tasks';
 import { compatChatBody, turnSendBody } from '../src/worker/routes/turns';
+import type { ErrorCode } from '../src/shared/errors';
+import { idSchema } from '../src/shared/schemas';
 import { call, d1Writes, expectStatus, installWriteCounter, openSession, signUp } from './helpers';
 import type { Caller } from './helpers';
 
@@ -52,27 +56,43 @@ function badQueries(schema: z.ZodType): fc.Arbitrary<string> {
     .map((query) => new URLSearchParams(query as Record<string, string>).toString());
 }
 
+/**
+ * Path segments in the place of an id: malformed ones, and well-formed ids of nothing (another
+ * user's would look the same). `.` and `..` are left out, as the URL resolves them away.
+ */
 const badIds = fc.oneof(
   fc.constantFrom('%00', 'a%0Ab', 'x'.repeat(100), '..%2F..', '%F0%9F%92%A9', 'null', "1'%20OR%201=1"),
-  fc.string({ minLength: 1, maxLength: 10 }).map(encodeURIComponent),
+  fc.uuid(),
+  fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+  fc
+    .string({ minLength: 1, maxLength: 10 })
+    .map(encodeURIComponent)
+    .filter((id) => id !== '.' && id !== '..'),
 );
 
-async function expectClientError(response: Response, label: string) {
+/** What a well-behaved API answers an id that names nothing of the caller's: 400 if it is no id at all. */
+const idStatus = (encoded: string) => (idSchema.safeParse(decodeURIComponent(encoded)).success ? 404 : 400);
+
+const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: 'bad_request', 404: 'not_found' };
+
+async function expectClientError(response: Response, label: string, status: 400 | 404) {
   const text = await response.text();
-  expect(response.status, `${label} → ${response.status} ${text.slice(0, 200)}`).toBeLessThan(500);
-  if (response.status >= 400) expect(JSON.parse(text).error.code, label).toBeTypeOf('string');
+  expect(response.status, `${label} → ${response.status} ${text.slice(0, 200)}`).toBe(status);
+  expect(JSON.parse(text).error, label).toEqual({ code: CODE_OF_STATUS[status], message: expect.any(String) });
 }
 
 describe('malformed requests across every route', () => {
-  it('never answer 5xx and never write a row', async () => {
+  it('answer their exact 4xx, never 5xx, and never write a row', async () => {
     const caller = await signUp();
     const { chat, session } = await openSession(caller, { clientInstanceId: 'tab' });
     const { task } = await expectStatus(201, 'POST', '/tasks', { caller, body: { title: 'mine' } });
     await installWriteCounter();
     let sent = 0;
-    const send = async (method: string, path: string, options: Parameters<typeof call>[2]) => {
+    const answered = { 400: 0, 404: 0 };
+    const send = async (method: string, path: string, options: Parameters<typeof call>[2], status: 400 | 404 = 400) => {
       sent += 1;
-      await expectClientError(await call(method, path, options), `${method} ${path}`);
+      answered[status] += 1;
+      await expectClientError(await call(method, path, options), `${method} ${path}`, status);
     };
 
     const bodyRoutes: [string, string, z.ZodType, Caller | undefined][] = [
@@ -121,8 +141,8 @@ describe('malformed requests across every route', () => {
     ];
     for (const [method, path] of idRoutes) {
       await fc.assert(
-        fc.asyncProperty(badIds, async (id) => send(method, path(id), { caller })),
-        { numRuns: 6, seed: SEED },
+        fc.asyncProperty(badIds, async (id) => send(method, path(id), { caller }, idStatus(id))),
+        { numRuns: 12, seed: SEED },
       );
     }
 
@@ -134,6 +154,9 @@ describe('malformed requests across every route', () => {
     }
 
     expect(sent).toBeGreaterThanOrEqual(200);
+    // The id cases reached both answers: ids the schema refuses, and well-formed ids of nothing.
+    expect(answered[404]).toBeGreaterThan(10);
+    expect(answered[400]).toBeGreaterThan(200);
     expect(await d1Writes()).toBe(0);
     // The session the requests rode on is untouched and still works.
     await expectStatus(204, 'POST', `/sessions/${session.id}/heartbeat`, { caller });
