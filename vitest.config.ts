@@ -19,6 +19,8 @@ export default defineConfig({
           MAX_TOOL_ROUNDS: '3',
           HISTORY_WINDOW: '8',
           MEMORY_LIMIT: '5',
+          // Below MEMORY_LIMIT, so a test can see the prompt take only the newest few.
+          MEMORY_PROMPT_LIMIT: '3',
           // Low enough that the exact per-(user, agent) limit is reachable in a test.
           TURNS_PER_MINUTE: '8',
         },
