@@ -4,45 +4,49 @@
  * method answers an RpcResult (see rpc-contract.ts). docs/ARCHITECTURE.md maps the modules.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { deleteChatRows, updateChatRow } from '../db/chats';
 import { createDb } from '../db/client';
 import { countingD1 } from '../db/counting';
 import type { Db } from '../db/client';
 import { serializeChat, serializeMessage } from '../db/serialize';
-import type { Chat } from '../db/schema';
 import type { ChatDto, ContextDto, EndReason } from '../shared/api';
 import { readConfig } from '../shared/config';
 import type { AppConfig, AppEnv } from '../shared/config';
-import { ApiError, ERROR_STATUS, errorBody, notFound } from '../shared/errors';
+import { ApiError, ERROR_STATUS, errorBody } from '../shared/errors';
 import type { RpcResult } from '../shared/errors';
+import { logError } from '../shared/safe-log';
 import { parseLiveIntent } from '../shared/live-intent';
 import type { Owner } from '../shared/owner';
 import type { LiveFrame, MessageDto, TurnEvent } from '../shared/protocol';
 import { AlarmScheduler } from './alarm-scheduler';
 import { ChatAccess } from './chat-access';
+import { deleteChat } from './chat-deletion';
+import type { ChatDeletionDeps } from './chat-deletion';
 import { ChatLedger } from './chat-ledger';
+import { readyChat } from './chat-window';
+import { previewContext } from './context-preview';
 import { CrashReplay } from './crash-replay';
+import { Drafts } from './drafts';
+import type { Draft } from './drafts';
 import { buildExecutor } from './executor-build';
 import type { BuiltExecutor } from './executor-build';
 import { ExecutorCache } from './executor-cache';
 import { executorIdentity } from './executor-identity';
 import { CLEAN_CLOSE_CODES, LiveChannel } from './live-channel';
 import type { SocketAttachment } from './live-channel';
+import { acceptLiveSocket } from './live-upgrade';
+import type { LiveUpgradeDeps } from './live-upgrade';
+import { LoginGuard } from './login-guard';
 import { answer } from './rpc-contract';
 import type { ChatPatch, ExecutorState, OpenSessionRequest, OpenSessionResult, SendMessageRequest } from './rpc-contract';
 import { SerialQueue } from './serial-queue';
-import { openSession } from './session-open';
 import { SessionLifecycle } from './session-lifecycle';
+import { openSession } from './session-open';
+import type { SessionOpenDeps } from './session-open';
 import { SessionRegistry } from './session-registry';
-import { LoginGuard } from './login-guard';
 import { TurnClaims } from './turn-claims';
-import { readyChat } from './chat-window';
-import { previewContext } from './context-preview';
-import { Drafts } from './drafts';
-import type { Draft } from './drafts';
 import { TurnLimiter } from './turn-limiter';
 import { startTurn } from './turn-start';
-import { logError } from '../shared/safe-log';
+import type { TurnStartDeps } from './turn-start';
 
 export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #owner: Owner;
@@ -64,6 +68,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #drafts: Drafts;
   /** Every D1 statement this object issues, for a turn's d1BeforeFirstToken. */
   readonly #d1 = { d1Statements: 0 };
+  readonly #deps: TurnStartDeps & SessionOpenDeps & ChatDeletionDeps & LiveUpgradeDeps;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -85,12 +90,29 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       },
       { sessionTtlMs: this.#config.sessionTtlMs, idleTtlMs: this.#config.executorIdleTtlMs },
     );
-    this.#replay = new CrashReplay(() => this.#ledger, this.#claims, () => this.#alarm.retrySoon());
-    this.#ledger = new ChatLedger(ctx.storage.sql, this.#db, () => this.#cache.current?.windows ?? null, (error) => this.#replay.defer(error));
+    this.#replay = new CrashReplay(
+      () => this.#ledger,
+      this.#claims,
+      () => this.#alarm.retrySoon(),
+    );
+    this.#ledger = new ChatLedger(
+      ctx.storage.sql,
+      this.#db,
+      () => this.#cache.current?.windows ?? null,
+      (error) => this.#replay.defer(error),
+    );
     this.#logins = new LoginGuard(ctx.storage.sql, this.#db);
-    this.#sessions = new SessionLifecycle(this.#db, this.#registry, this.#live, this.#alarm, this.#config, (socket, now) => socket.loginExpiresAt > now && !this.#logins.isRevoked(socket.authSessionId));
+    this.#sessions = new SessionLifecycle(
+      this.#db,
+      this.#registry,
+      this.#live,
+      this.#alarm,
+      this.#config,
+      (socket, now) => socket.loginExpiresAt > now && !this.#logins.isRevoked(socket.authSessionId),
+    );
     this.#limiter = new TurnLimiter(ctx.storage.sql, this.#config.turnsPerMinute);
     this.#drafts = new Drafts(ctx.storage.sql);
+    this.#deps = this.#wire();
     this.#replay.onWake(ctx);
   }
 
@@ -101,7 +123,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       this.#serial.run(async () => {
         if (request.login.authSessionId) this.#logins.markValid(request.login.authSessionId, request.login.expiresAt);
         const executor = await this.#cache.acquire();
-        const result = await openSession({ ...this.#deps(), historyWindow: this.#config.historyWindow, registry: this.#registry, lifecycle: this.#sessions, drafts: this.#drafts }, executor, request);
+        const result = await openSession(this.#deps, executor, request);
         await this.#alarm.reschedule();
         return result;
       }),
@@ -129,38 +151,14 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   }
 
   async updateChat(chatId: string, patch: ChatPatch): Promise<RpcResult<ChatDto>> {
-    return this.#rpc(async () => {
-      await this.#chats.owned(chatId);
-      const now = Date.now();
-      const changes: Partial<Chat> = { updatedAt: now };
-      if (patch.title !== undefined) Object.assign(changes, { title: patch.title, titleLocked: true });
-      if (patch.archived !== undefined) changes.archivedAt = patch.archived ? now : null;
-      const chat = await updateChatRow(this.#db, chatId, changes);
-      if (!chat) throw notFound('Chat');
-      return serializeChat(chat);
-    });
+    return this.#rpc(async () => serializeChat(await this.#chats.update(chatId, patch)));
   }
 
   /** Deletes the chat with its messages and sessions; the memories it wrote go too, or stay without a source. */
   async deleteChat(chatId: string, memories: 'delete' | 'keep'): Promise<RpcResult<void>> {
     return this.#rpc(() =>
       this.#serial.run(async () => {
-        await this.#chats.owned(chatId);
-        await this.#claims.abortAll(chatId);
-        // Held while it is deleted: a send in between gets 409, never an orphan message.
-        const { release } = this.#claims.claim(chatId);
-        try {
-          await deleteChatRows(this.#db, chatId, memories);
-          if (memories === 'delete') this.#cache.invalidatePrompt();
-          this.#drafts.clear(chatId);
-          this.#chats.forget(chatId);
-          this.#ledger.forget(chatId);
-          this.#registry.removeChat(chatId);
-          this.#live.closeChat(chatId, 'chat deleted');
-          this.#cache.current?.windows.drop(chatId);
-        } finally {
-          release();
-        }
+        await deleteChat(this.#deps, chatId, memories);
         await this.#alarm.reschedule();
       }),
     );
@@ -185,12 +183,8 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       if (this.#claims.isBusy(request.chatId)) throw new ApiError('busy', 'A reply is still being generated in this chat');
       // Claimed before any await, so a parallel send sees the chat busy.
       const claim = this.#claims.claim(request.chatId);
-      try {
-        return await startTurn(this.#deps(), request, claim, (at) => (request.sessionId ? this.#sessions.beatIfLive(request.sessionId, request.chatId, at) : Promise.resolve()));
-      } catch (error) {
-        claim.release();
-        throw error;
-      }
+      const beat = (at: number) => (request.sessionId ? this.#sessions.beatIfLive(request.sessionId, request.chatId, at) : Promise.resolve());
+      return startTurn(this.#deps, request, claim, beat);
     });
   }
 
@@ -216,7 +210,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
 
   /** Exactly what the next turn would send before its new message, built by the turn's own code. */
   async context(chatId: string): Promise<RpcResult<ContextDto>> {
-    return this.#rpc(async () => previewContext(this.#deps(), await readyChat(this.#deps(), chatId), chatId));
+    return this.#rpc(async () => previewContext(this.#deps, await readyChat(this.#deps, chatId), chatId));
   }
 
   async draft(chatId: string): Promise<RpcResult<Draft | null>> {
@@ -258,25 +252,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   override async fetch(request: Request): Promise<Response> {
     const intent = parseLiveIntent(request);
     if (!intent) return new Response(null, { status: 404 });
-    const result = await this.#rpc(async () => {
-      const { chatId, sessionId, login } = intent;
-      if (this.#logins.isRevoked(login.authSessionId)) throw new ApiError('unauthorized', 'Sign in to continue');
-      await this.#chats.check(chatId);
-      const gone = () => new ApiError('gone', 'This session has ended; open a new one');
-      const session = this.#registry.get(sessionId);
-      // A socket joins only a session of its own login (SPEC §13).
-      if (session?.chatId !== chatId || session.authSessionId !== login.authSessionId) throw gone();
-      const lastSeq = await this.#ledger.lastStoredSeq(chatId);
-      // The session (or the chat) may have ended while D1 answered.
-      if (!this.#registry.get(sessionId) || !this.#chats.knows(chatId)) throw gone();
-      // From here to accept nothing awaits: the snapshot and the next delta cannot cross.
-      const progress = this.#claims.get(chatId)?.progress;
-      const inFlight = progress?.messageId ? { messageId: progress.messageId, text: progress.text, toolCalls: [...progress.toolCalls] } : null;
-      const attachment: SocketAttachment = { chatId, sessionId, connectedAt: Date.now(), authSessionId: login.authSessionId, loginExpiresAt: login.expiresAt };
-      const accepted = this.#live.accept(attachment, { type: 'snapshot', lastSeq, inFlight });
-      await this.#alarm.reschedule(); // the alarm closes the socket when its login expires
-      return accepted;
-    });
+    const result = await this.#rpc(() => acceptLiveSocket(this.#deps, intent));
     if (result.ok) return result.value;
     return Response.json(errorBody(result.error.code, result.error.message), { status: ERROR_STATUS[result.error.code] });
   }
@@ -326,22 +302,30 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     return answer(body);
   }
 
-  #deps() {
+  /** What the modules need, in one object built once: each module takes the part it uses. */
+  #wire() {
     return {
       db: this.#db,
+      owner: this.#owner,
+      config: this.#config,
+      historyWindow: this.#config.historyWindow,
+      cache: this.#cache,
+      chats: this.#chats,
+      ledger: this.#ledger,
+      registry: this.#registry,
+      lifecycle: this.#sessions,
+      drafts: this.#drafts,
       logins: this.#logins,
       limiter: this.#limiter,
+      claims: this.#claims,
+      live: this.#live,
+      alarm: this.#alarm,
       d1Statements: () => this.#d1.d1Statements,
       accepted: (chatId: string) => {
         // The message is sent: its draft is done, in every tab.
         if (this.#drafts.clear(chatId)) this.#live.broadcast(chatId, { type: 'draft', text: '', updatedAt: Date.now() });
         void this.#alarm.reschedule().catch(() => undefined);
       },
-      owner: this.#owner,
-      config: this.#config,
-      cache: this.#cache,
-      chats: this.#chats,
-      ledger: this.#ledger,
       broadcast: (chatId: string, event: TurnEvent) => {
         // A live channel has no end of turn of its own.
         if (event.event !== 'done') this.#live.broadcast(chatId, { type: event.event, ...event.data } as LiveFrame);

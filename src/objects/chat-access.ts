@@ -3,7 +3,7 @@
  * agent. The first check of a chat reads D1; the answer is remembered, so a warm turn makes
  * no ownership read. Also creates chats, which only the executor does.
  */
-import { findOwnedChat, insertChat, latestOpenChat, newChat, ownedChatWithLatest } from '../db/chats';
+import { findOwnedChat, insertChat, latestOpenChat, newChat, ownedChatWithLatest, updateChatRow } from '../db/chats';
 import type { Db } from '../db/client';
 import type { Chat, ChatMessage } from '../db/schema';
 import { notFound } from '../shared/errors';
@@ -61,6 +61,16 @@ export class ChatAccess {
   async resolve(chatId: string | null): Promise<Chat> {
     if (chatId) return this.owned(chatId);
     return (await this.latestOpen()) ?? (await this.create());
+  }
+
+  /** Renames (a rename always wins over a generated title) or (un)archives the owner's chat. */
+  async update(chatId: string, patch: { title?: string | undefined; archived?: boolean | undefined }): Promise<Chat> {
+    await this.owned(chatId);
+    const now = Date.now();
+    const changes: Partial<Chat> = { updatedAt: now };
+    if (patch.title !== undefined) Object.assign(changes, { title: patch.title, titleLocked: true });
+    if (patch.archived !== undefined) changes.archivedAt = patch.archived ? now : null;
+    return this.#accept(await updateChatRow(this.#db, chatId, changes), chatId);
   }
 
   remember(chatId: string): void {

@@ -90,7 +90,14 @@ async function openResult(deps: SessionOpenDeps, executor: BuiltExecutor, chat: 
   }
   return {
     created,
-    session: serializeSession({ id: live.id, chatId: chat.id, agentName: deps.owner.agentName, isActive: true, lastHeartbeatAt: live.lastBeatAt, createdAt: live.createdAt }),
+    session: serializeSession({
+      id: live.id,
+      chatId: chat.id,
+      agentName: deps.owner.agentName,
+      isActive: true,
+      lastHeartbeatAt: live.lastBeatAt,
+      createdAt: live.createdAt,
+    }),
     chat: serializeChat(chat),
     messages: messages.map(serializeMessage),
     hasMore: stored.hasMore,

@@ -52,8 +52,22 @@ export interface TurnStartDeps {
   settled(): Promise<void>;
 }
 
-/** Answers the turn's SSE stream; the claim is released when the generation settles. */
+/** Answers the turn's SSE stream; the claim is released when the generation settles, or at once on a refusal. */
 export async function startTurn(
+  deps: TurnStartDeps,
+  request: SendMessageRequest,
+  claim: Claim,
+  beat: (at: number) => Promise<void>,
+): Promise<ReadableStream<Uint8Array>> {
+  try {
+    return await beginTurn(deps, request, claim, beat);
+  } catch (error) {
+    claim.release();
+    throw error;
+  }
+}
+
+async function beginTurn(
   deps: TurnStartDeps,
   request: SendMessageRequest,
   claim: Claim,
@@ -103,7 +117,16 @@ export async function startTurn(
     void beat(startedAt).catch(() => undefined);
     deps.accepted(chatId);
   };
-  const turn = { chatId, userMessage, startedAt, claim, stream, clock, accept, d1SinceArrival: () => request.timing.d1Statements + deps.d1Statements() - d1AtStart };
+  const turn = {
+    chatId,
+    userMessage,
+    startedAt,
+    claim,
+    stream,
+    clock,
+    accept,
+    d1SinceArrival: () => request.timing.d1Statements + deps.d1Statements() - d1AtStart,
+  };
   void generate(deps, executor, turn);
   return stream.readable;
 }
@@ -157,7 +180,15 @@ async function generate(deps: TurnStartDeps, executor: BuiltExecutor, g: Generat
         accept: g.accept,
         d1SinceArrival: g.d1SinceArrival,
         checkpoints: ledger.checkpoints,
-        toolContext: { db: deps.db, config, userId: owner.userId, agentName: owner.agentName, chatId, turnSeq: g.userMessage.seq, invalidatePrompt: deps.invalidatePrompt },
+        toolContext: {
+          db: deps.db,
+          config,
+          userId: owner.userId,
+          agentName: owner.agentName,
+          chatId,
+          turnSeq: g.userMessage.seq,
+          invalidatePrompt: deps.invalidatePrompt,
+        },
         nextSeq: () => ledger.takeSeq(chatId),
         store: (...messages) => ledger.store(...messages),
         finish: (message, checkpointId) => ledger.finish(message, checkpointId),

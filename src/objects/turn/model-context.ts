@@ -27,7 +27,13 @@ export interface ModelContext {
  * The context for a turn whose new message is `newMessage`, or — for the preview — the
  * context before any new message (`null`): the window as the next turn would take it.
  */
-export async function buildModelContext(executor: BuiltExecutor, config: AppConfig, chatId: string, newMessage: WindowMessage | null, now = new Date()): Promise<ModelContext> {
+export async function buildModelContext(
+  executor: BuiltExecutor,
+  config: AppConfig,
+  chatId: string,
+  newMessage: WindowMessage | null,
+  now = new Date(),
+): Promise<ModelContext> {
   const window = executor.windows.get(chatId) ?? [];
   // The new message joins the window only once its model request has left, so the window
   // may hold one more earlier message than HISTORY_WINDOW: keep the newest whole groups.

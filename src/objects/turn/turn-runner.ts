@@ -118,29 +118,31 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
     let partial = '';
     let reply;
     try {
-      reply = await whenRequestSent(deps.accept, () => streamModelReply({
-        client: executor.client,
-        model: executor.model,
-        temperature: executor.agent.temperature,
-        messages: conversation,
-        tools: executor.tools.definitions,
-        signal,
-        onDelta: (text) => {
-          if (clock.ttftMs === null) {
-            clock.ttftMs = Date.now() - input.startedAt;
-            d1BeforeFirstToken = deps.d1SinceArrival();
-          }
-          if (!partial) deps.clock.mark('model_request');
-          partial += text;
-          progress.text = partial;
-          stream.emit({ event: 'delta', data: { text } });
-          const now = Date.now();
-          if (now - checkpoint.updatedAt >= CHECKPOINT_INTERVAL_MS) {
-            deps.checkpoints.save({ ...checkpoint, content: partial, updatedAt: now });
-            checkpoint.updatedAt = now;
-          }
-        },
-      }));
+      reply = await whenRequestSent(deps.accept, () =>
+        streamModelReply({
+          client: executor.client,
+          model: executor.model,
+          temperature: executor.agent.temperature,
+          messages: conversation,
+          tools: executor.tools.definitions,
+          signal,
+          onDelta: (text) => {
+            if (clock.ttftMs === null) {
+              clock.ttftMs = Date.now() - input.startedAt;
+              d1BeforeFirstToken = deps.d1SinceArrival();
+            }
+            if (!partial) deps.clock.mark('model_request');
+            partial += text;
+            progress.text = partial;
+            stream.emit({ event: 'delta', data: { text } });
+            const now = Date.now();
+            if (now - checkpoint.updatedAt >= CHECKPOINT_INTERVAL_MS) {
+              deps.checkpoints.save({ ...checkpoint, content: partial, updatedAt: now });
+              checkpoint.updatedAt = now;
+            }
+          },
+        }),
+      );
     } catch (error) {
       deps.clock.mark(partial ? 'stream' : 'model_request');
       return settle(partial, signal.aborted ? STOPPED : describeModelError(error, config.openaiTimeoutMs), seq, messageId);
