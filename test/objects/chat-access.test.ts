@@ -108,4 +108,19 @@ describe('chat access', () => {
     const stranger = await ownerOf();
     expect(await refusal(new ChatAccess(loggedDb().db, stranger.owner).resolve(created.id))).toBe('404 not_found');
   });
+
+  it('renames (locking the title) and archives its own chat, and refuses another user’s without touching it', async () => {
+    const { owner } = await ownerOf();
+    const access = new ChatAccess(loggedDb().db, owner);
+    const chat = await access.create();
+    const renamed = await access.update(chat.id, { title: 'Trip plans' });
+    expect([renamed.title, renamed.titleLocked, renamed.archivedAt]).toEqual(['Trip plans', true, null]);
+    expect((await access.update(chat.id, { archived: true })).archivedAt).not.toBeNull();
+    expect((await access.update(chat.id, { archived: false })).archivedAt).toBeNull();
+
+    const stranger = await ownerOf();
+    const before = await d1Rows('SELECT * FROM chats WHERE id = ?', chat.id);
+    expect(await refusal(new ChatAccess(loggedDb().db, stranger.owner).update(chat.id, { title: 'mine now', archived: true }))).toBe('404 not_found');
+    expect(await d1Rows('SELECT * FROM chats WHERE id = ?', chat.id)).toEqual(before);
+  });
 });
