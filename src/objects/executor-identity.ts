@@ -13,11 +13,11 @@ export function executorIdentity(ctx: DurableObjectState): Owner {
   const stored = ctx.storage.kv.get<string>(NAME_KEY);
   const name = ctx.id.name ?? stored;
   if (!name) throw new Error('executor has no name: it must be reached with getByName');
+  const owner = parseExecutorName(name);
+  if (!owner) throw new Error(`not an executor name: ${name}`);
   if (stored !== name) {
     if (stored) throw new Error('executor name changed'); // one object, one owner, ever
     ctx.storage.kv.put(NAME_KEY, name);
   }
-  const owner = parseExecutorName(name);
-  if (!owner) throw new Error(`not an executor name: ${name}`);
   return owner;
 }
