@@ -15,9 +15,9 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
  * @typedef {{ role: string, content?: unknown, tool_calls?: ToolCall[], tool_call_id?: string }} Message
  * @typedef {{ model?: string, messages: Message[], tools?: Array<{ function?: { name?: string } }>,
  *   stream?: boolean, stream_options?: { include_usage?: boolean } }} CompletionRequest
- * @typedef {{ clean: string, tokens?: number, delayMs?: number, waitMs?: number, fault?: string, slow: boolean }} Markers
+ * @typedef {{ clean: string, tokens?: number, delayMs?: number, waitMs?: number, fault?: string, slow: boolean, tools?: number }} Markers
  * @typedef {{ kind: 'text', text: string }
- *   | { kind: 'tool', name: string, args: Record<string, unknown> }} Reply
+ *   | { kind: 'tool', name: string, args: Record<string, unknown>, count?: number }} Reply
  * @typedef {{ reply: Reply, body: CompletionRequest, markers: Markers, delayMs: number,
  *   id: string, callId: string, promptTokens: number }} ReplyContext
  * @typedef {import('node:http').ServerResponse} Response
@@ -59,6 +59,7 @@ function parseMarkers(text) {
     else if (name === 'wait') markers.waitMs = nonNegativeNumber(value);
     else if (name === 'fault') markers.fault = value;
     else if (name === 'slow') markers.slow = true;
+    else if (name === 'tools') markers.tools = Math.min(nonNegativeNumber(value) ?? 0, 100);
     return '';
   });
   markers.clean = stripped.replace(/\s+/g, ' ').trim();
@@ -225,6 +226,7 @@ function planReply(body, markers, defaultTokens) {
   if (forcedTokens !== undefined) return { kind: 'text', text: numberedTokens(forcedTokens) };
   const lastRole = body.messages.at(-1)?.role;
   if (lastRole === 'tool') return { kind: 'text', text: summariseToolResults(body.messages) };
+  if (markers.tools && lastRole === 'user' && offered.includes('current_time')) return { kind: 'tool', name: 'current_time', args: {}, count: markers.tools };
   const call = lastRole === 'user' ? detectToolCall(markers.clean, offered) : null;
   return call ?? { kind: 'text', text: scriptedText(markers.clean, defaultTokens) };
 }
@@ -323,6 +325,11 @@ async function streamCompletion(res, { reply, body, markers, delayMs, id, callId
   // Abrupt on purpose: no finish_reason, no [DONE], not even the chunked-encoding terminator.
   if (markers.fault === 'cut') return void res.socket?.destroy();
 
+  // [[tools:N]]: the calls after the first, one whole call per chunk.
+  for (let i = 1; i < (reply.kind === 'tool' ? (reply.count ?? 1) : 1); i++) {
+    const fn = { name: reply.name, arguments: JSON.stringify(reply.args) };
+    send(chunk({ tool_calls: [{ index: i, id: `${callId}_${i}`, type: 'function', function: fn }] }));
+  }
   send(chunk({}, isText ? 'stop' : 'tool_calls'));
   if (includeUsage) send({ ...base, choices: [], usage: usageOf(promptTokens, tokens.length) });
   send('[DONE]');
@@ -339,7 +346,7 @@ async function sendCompletion(res, { reply, body, markers, delayMs, id, callId, 
   const message = { role: 'assistant', content: isText ? reply.text : null, refusal: null };
   if (reply.kind === 'tool') {
     const fn = { name: reply.name, arguments: JSON.stringify(reply.args) };
-    message.tool_calls = [{ id: callId, type: 'function', function: fn }];
+    message.tool_calls = Array.from({ length: reply.count ?? 1 }, (_, i) => ({ id: i ? `${callId}_${i}` : callId, type: 'function', function: fn }));
   }
   const finish_reason = isText ? 'stop' : 'tool_calls';
   const choice = { index: 0, message, logprobs: null, finish_reason };

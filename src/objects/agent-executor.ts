@@ -78,7 +78,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     this.#registry = new SessionRegistry(ctx.storage.sql);
     this.#live = new LiveChannel(ctx);
     this.#cache = new ExecutorCache(ctx.storage.kv, () => buildExecutor(this.#db, this.#config, this.#owner, env.OPENAI_API_KEY));
-    this.#chats = new ChatAccess(this.#db, this.#owner);
+    this.#chats = new ChatAccess(this.#db, this.#owner, this.#config.maxChatsPerUser);
     this.#alarm = new AlarmScheduler(
       ctx.storage,
       {
@@ -309,6 +309,8 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       owner: this.#owner,
       config: this.#config,
       historyWindow: this.#config.historyWindow,
+      maxActiveSessions: this.#config.maxActiveSessions,
+      maxSocketsPerChat: this.#config.maxSocketsPerChat,
       cache: this.#cache,
       chats: this.#chats,
       ledger: this.#ledger,

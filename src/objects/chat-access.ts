@@ -7,16 +7,21 @@ import { findOwnedChat, insertChat, latestOpenChat, newChat, ownedChatWithLatest
 import type { Db } from '../db/client';
 import type { Chat, ChatMessage } from '../db/schema';
 import { notFound } from '../shared/errors';
+import { chatCapReached } from '../shared/caps';
+import { countChats, insertChatWithinCap } from '../db/user-caps';
 import type { Owner } from '../shared/owner';
 
 export class ChatAccess {
   readonly #db: Db;
   readonly #owner: Owner;
   readonly #known = new Set<string>();
+  /** MAX_CHATS_PER_USER (SPEC §13); null only in module tests that create chats freely. */
+  readonly #maxChats: number | null;
 
-  constructor(db: Db, owner: Owner) {
+  constructor(db: Db, owner: Owner, maxChats: number | null = null) {
     this.#db = db;
     this.#owner = owner;
+    this.#maxChats = maxChats;
   }
 
   /** The chat's row, or 404 when it is another user's, another agent's or gone. */
@@ -52,9 +57,15 @@ export class ChatAccess {
 
   async create(): Promise<Chat> {
     const chat = this.draft();
-    await insertChat(this.#db, chat);
+    if (this.#maxChats === null) await insertChat(this.#db, chat);
+    else if (!(await insertChatWithinCap(this.#db, chat, this.#maxChats))) throw chatCapReached(this.#maxChats);
     this.remember(chat.id);
     return chat;
+  }
+
+  /** 409 when the user already has MAX_CHATS_PER_USER chats: before a draft is stored elsewhere. */
+  async assertRoomForChat(): Promise<void> {
+    if (this.#maxChats !== null && (await countChats(this.#db, this.#owner.userId)) >= this.#maxChats) throw chatCapReached(this.#maxChats);
   }
 
   /** The chat named, or the latest open one, or a new one: where the compatibility API talks. */

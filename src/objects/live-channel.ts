@@ -108,6 +108,11 @@ export class LiveChannel {
     return earliest;
   }
 
+  /** Sockets open on a chat: MAX_SOCKETS_PER_CHAT caps them (SPEC §13). */
+  openOn(chatId: string): number {
+    return this.#ctx.getWebSockets(chatTag(chatId)).length;
+  }
+
   closeChat(chatId: string, reason: string): void {
     for (const socket of this.#ctx.getWebSockets(chatTag(chatId))) {
       try {

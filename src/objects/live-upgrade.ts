@@ -5,6 +5,7 @@
  * reading the reply in flight and accepting, so the snapshot and the next delta cannot cross.
  */
 import { ApiError } from '../shared/errors';
+import { socketCapReached } from '../shared/caps';
 import type { LiveIntent } from '../shared/live-intent';
 import type { AlarmScheduler } from './alarm-scheduler';
 import type { ChatAccess } from './chat-access';
@@ -22,6 +23,8 @@ export interface LiveUpgradeDeps {
   claims: TurnClaims;
   live: LiveChannel;
   alarm: AlarmScheduler;
+  /** MAX_SOCKETS_PER_CHAT (SPEC §13). */
+  maxSocketsPerChat: number;
 }
 
 const gone = () => new ApiError('gone', 'This session has ended; open a new one');
@@ -35,6 +38,7 @@ export async function acceptLiveSocket(deps: LiveUpgradeDeps, intent: LiveIntent
   const lastSeq = await deps.ledger.lastStoredSeq(chatId);
   // The session (or the chat) may have ended while D1 answered.
   if (!deps.registry.get(sessionId) || !deps.chats.knows(chatId)) throw gone();
+  if (deps.live.openOn(chatId) >= deps.maxSocketsPerChat) throw socketCapReached(deps.maxSocketsPerChat);
   const progress = deps.claims.get(chatId)?.progress;
   const inFlight = progress?.messageId ? { messageId: progress.messageId, text: progress.text, toolCalls: [...progress.toolCalls] } : null;
   const attachment: SocketAttachment = { chatId, sessionId, connectedAt: Date.now(), authSessionId: login.authSessionId, loginExpiresAt: login.expiresAt };

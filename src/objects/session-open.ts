@@ -10,6 +10,7 @@ import type { Chat, ChatSession } from '../db/schema';
 import { serializeChat, serializeMessage, serializeSession } from '../db/serialize';
 import { insertSession } from '../db/sessions';
 import type { Owner } from '../shared/owner';
+import { sessionCapReached } from '../shared/caps';
 import type { ChatAccess } from './chat-access';
 import type { ChatLedger } from './chat-ledger';
 import type { Drafts } from './drafts';
@@ -29,6 +30,8 @@ export interface SessionOpenDeps {
   registry: SessionRegistry;
   lifecycle: SessionLifecycle;
   drafts: Drafts;
+  /** MAX_ACTIVE_SESSIONS: live sessions of this (user, agent) at most (SPEC §13). */
+  maxActiveSessions: number;
 }
 
 export async function openSession(deps: SessionOpenDeps, executor: BuiltExecutor, request: OpenSessionRequest): Promise<OpenSessionResult> {
@@ -47,8 +50,11 @@ export async function openSession(deps: SessionOpenDeps, executor: BuiltExecutor
     // The tab moved to another chat, or its session lapsed: that session is over.
     await lifecycle.end([mine], fresh ? 'replaced' : 'expired', now, { reschedule: false });
   }
+  // A new session from here on: the tab's own one (just ended, if any) no longer counts.
+  if (registry.count() >= deps.maxActiveSessions) throw sessionCapReached(deps.maxActiveSessions);
 
   const existing = requested ?? (await chats.latestOpen());
+  if (!existing) await chats.assertRoomForChat();
   const created = existing ? null : chats.draft(now);
   const chat = existing ?? created!;
   const row: ChatSession = {

@@ -23,7 +23,7 @@ async function opener(state: DurableObjectState, db: Db, owner: Owner) {
     throw error;
   });
   const executor = await buildExecutor(db, config, owner, undefined);
-  const deps = { db, owner, historyWindow: config.historyWindow, chats, ledger, registry, lifecycle, drafts: new Drafts(state.storage.sql) };
+  const deps = { db, owner, historyWindow: config.historyWindow, maxActiveSessions: config.maxActiveSessions, chats, ledger, registry, lifecycle, drafts: new Drafts(state.storage.sql) };
   return {
     config,
     registry,

@@ -8,6 +8,8 @@ import type { Task } from '../../db/schema';
 import { applyTaskPatch, newTask } from '../../db/tasks';
 import type { TaskPatch } from '../../db/tasks';
 import { plainText } from '../../shared/schemas';
+import { taskCapReached } from '../../shared/caps';
+import { insertTaskWithinCap } from '../../db/user-caps';
 import { defineTool, ToolError } from './tool-registry';
 import type { ToolContext } from './tool-registry';
 
@@ -71,7 +73,7 @@ export const taskTools = [
     schema: z.strictObject({ title, notes: plainText(4000).optional(), priority: z.enum(TASK_PRIORITIES).optional(), due: dueDate.optional() }),
     async run(args, context) {
       const task = newTask(context.userId, { title: args.title, notes: args.notes, priority: args.priority, dueAt: args.due ? Date.parse(args.due) : null });
-      await context.db.insert(tasks).values(task);
+      if (!(await insertTaskWithinCap(context.db, task, context.config.maxTasksPerUser))) throw new ToolError(taskCapReached(context.config.maxTasksPerUser).message);
       return { task: compact(task) };
     },
   }),

@@ -9,6 +9,7 @@ import type { AppConfig } from '../../shared/config';
 import type { Db } from '../../db/client';
 import type { ToolName } from '../../shared/agents';
 import { logError } from '../../shared/safe-log';
+import { toolCallCapMessage } from '../../shared/caps';
 
 export interface ToolContext {
   db: Db;
@@ -79,6 +80,9 @@ export class ToolRegistry {
     }
   }
 }
+
+/** A call past MAX_TOOL_CALLS_PER_ROUND: an error result for the model, nothing run. */
+export const refusedToolCall = (max: number): ToolOutcome => failure(toolCallCapMessage(max));
 
 function failure(message: string): ToolOutcome {
   return { result: JSON.stringify({ error: message }), ok: false };

@@ -16,6 +16,7 @@ import { messageRow } from '../../db/messages';
 import { toModelToolCall } from '../model-messages';
 import type { ToolContext } from '../tools/tool-registry';
 import { CHECKPOINT_INTERVAL_MS } from './checkpoints';
+import { refusedToolCall } from '../tools/tool-registry';
 import type { CheckpointStore } from './checkpoints';
 import { CUT_OFF, describeModelError, STOPPED } from './model-errors';
 import type { TurnFailure } from './model-errors';
@@ -175,11 +176,12 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
     deps.store(callMessage);
     deps.checkpoints.remove(messageId);
     conversation.push({ role: 'assistant', content: reply.content || null, tool_calls: reply.toolCalls.map(toModelToolCall) });
-    for (const call of reply.toolCalls) {
+    for (const [index, call] of reply.toolCalls.entries()) {
       stream.emit({ event: 'tool_call', data: call });
       progress.toolCalls.push(call);
       const started = Date.now();
-      const outcome = await executor.tools.run(call.name, call.arguments, deps.toolContext);
+      // MAX_TOOL_CALLS_PER_ROUND (SPEC §13): the calls past it are answered, not run.
+      const outcome = index < config.maxToolCallsPerRound ? await executor.tools.run(call.name, call.arguments, deps.toolContext) : refusedToolCall(config.maxToolCallsPerRound);
       clock.toolMs += Date.now() - started;
       deps.store(messageRow({ chatId: input.chatId, seq: deps.nextSeq(), role: 'tool', content: outcome.result, toolCallId: call.id, name: call.name }));
       stream.emit({ event: 'tool_result', data: { id: call.id, name: call.name, result: outcome.result } });

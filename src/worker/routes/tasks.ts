@@ -9,7 +9,10 @@ import { requireAuth } from '../middleware/auth';
 import { cursorSchema, decodeCursor, encodeCursor, limitSchema } from '../../shared/pagination';
 import { idParam, plainText } from '../../shared/schemas';
 import { validate } from '../validation';
-import { deleteTask, findTask, insertTask, listTasks, newTask, patchTask, taskFields } from '../../db/tasks';
+import { deleteTask, findTask, listTasks, newTask, patchTask, taskFields } from '../../db/tasks';
+import { insertTaskWithinCap } from '../../db/user-caps';
+import { readConfig } from '../../shared/config';
+import { taskCapReached } from '../../shared/caps';
 import { serializeTask } from '../../db/serialize';
 
 export const taskListQuery = z.object({
@@ -32,7 +35,8 @@ export const taskRoutes = new Hono<HonoEnv>()
   })
   .post('/', validate('json', taskCreateBody), async (c) => {
     const task = newTask(c.get('auth').userId, c.req.valid('json'));
-    await insertTask(createDb(c.env.DB), task);
+    const max = readConfig(c.env).maxTasksPerUser;
+    if (!(await insertTaskWithinCap(createDb(c.env.DB), task, max))) throw taskCapReached(max);
     return c.json({ task: serializeTask(task) }, 201);
   })
   .get('/:id', validate('param', idParam), async (c) => {
