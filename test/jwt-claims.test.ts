@@ -6,7 +6,7 @@
 import { env } from 'cloudflare:workers';
 import { sign } from 'hono/jwt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { call, expectError, expectStatus } from './helpers';
+import { call, expectError, expectStatus, signUp } from './helpers';
 
 const SECRET = 'test-jwt-secret-with-enough-entropy-111111';
 const ISSUER = 'https://auth.example/auth/v1';
@@ -68,6 +68,12 @@ describe('JWT claims', () => {
   it('without AUTH_JWT_ISSUER, does not ask for an issuer', async () => {
     const sub = crypto.randomUUID();
     await expectStatus(200, 'GET', '/auth/me', { caller: asCaller(sub, await tokenFor({ sub, exp: nowS() + 600, iss: 'anyone' })) });
+  });
+
+  it('leaves password logins working as Bearer tokens while JWTs are accepted too', async () => {
+    const caller = await signUp();
+    const me = await expectStatus(200, 'GET', '/auth/me', { caller });
+    expect(me.user.id).toBe(caller.userId);
   });
 
   it('refuses an unsigned (alg none) token and one signed with another algorithm', async () => {

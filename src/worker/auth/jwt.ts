@@ -9,7 +9,8 @@ import { findUserEmail, insertUserIfAbsent } from '../../db/auth';
 import { UNMATCHABLE_HASH } from './password';
 
 const JWT_AUDIENCE = 'authenticated';
-const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+// A JWT's header is base64url JSON, so it starts `eyJ` (`{"`); a login token (`ce1.…`) never does.
+const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]+\.[\w-]*$/;
 
 export const looksLikeJwt = (token: string) => JWT_SHAPE.test(token);
 
