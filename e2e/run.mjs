@@ -22,6 +22,7 @@ import {
 import { chatListSteps } from './steps/chat-list.mjs';
 import { failedReplySteps } from './steps/failed-reply.mjs';
 import { longHistorySteps } from './steps/long-history.mjs';
+import { securitySteps, watchCspViolations } from './steps/security.mjs';
 
 const SUITE_TIMEOUT_MS = 12 * 60_000;
 const STEP_TIMEOUT_MS = 45_000;
@@ -86,6 +87,7 @@ try {
   };
   context.on('page', watch);
   const page = await context.newPage();
+  const cspViolations = watchCspViolations(context, page);
 
   const screenshot = (name, p = page) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
   const runner = createRunner({ stepTimeoutMs: STEP_TIMEOUT_MS, onFailure: (name) => screenshot(`failure-${name.replace(/\W+/g, '-').toLowerCase()}`) });
@@ -310,9 +312,10 @@ try {
   });
 
   await step('the task appears in the tasks panel and an edit survives a reload', async () => {
-    await page.getByRole('link', { name: 'Tasks' }).click();
+    await page.getByRole('link', { name: 'Tasks', exact: true }).click();
     await page.waitForURL('**/tasks');
-    await page.getByRole('link', { name: /Buy milk/ }).click();
+    // In the tasks list: a chat row's preview may mention the task too.
+    await page.getByRole('list', { name: 'Tasks' }).getByRole('link', { name: /Buy milk/ }).click();
     await page.getByRole('heading', { name: 'Task details' }).waitFor();
     await page.getByLabel('Title', { exact: true }).fill('Buy oat milk');
     await page.getByLabel('Notes', { exact: true }).fill('Two litres, unsweetened');
@@ -351,7 +354,7 @@ try {
   });
 
   await step('custom instructions save and survive a reload', async () => {
-    await page.getByRole('link', { name: 'Assistant settings' }).click();
+    await page.getByRole('link', { name: 'Assistant settings', exact: true }).click();
     await page.waitForURL('**/assistant/settings');
     const box = page.getByRole('textbox', { name: 'Custom instructions' });
     await box.fill('Answer briefly. I live in Lisbon.');
@@ -518,9 +521,9 @@ try {
     await screenshot('mobile-drawer');
     await page.keyboard.press('Escape');
     await page.goto('/tasks');
-    await page.getByRole('link', { name: /Buy oat milk/ }).waitFor();
+    await page.getByRole('list', { name: 'Tasks' }).getByRole('link', { name: /Buy oat milk/ }).waitFor();
     await screenshot('mobile-tasks');
-    await page.getByRole('link', { name: /Buy oat milk/ }).click();
+    await page.getByRole('list', { name: 'Tasks' }).getByRole('link', { name: /Buy oat milk/ }).click();
     await page.getByRole('heading', { name: 'Task details' }).waitFor();
     await screenshot('mobile-task-editor');
     await page.goto('/assistant/settings');
@@ -530,6 +533,7 @@ try {
   });
 
   await longHistorySteps(journey);
+  await securitySteps(journey, cspViolations);
 
   await step('no uncaught errors in any page', async () => {
     assert.deepEqual(pageErrors, []);

@@ -40,9 +40,18 @@ export async function chatListSteps(t, chat) {
   await step('searching the chat list by title shows the chats that match, and only those', async () => {
     const search = sidebar().getByRole('searchbox', { name: 'Search chats' });
     await rowLink('Hello there').first().waitFor();
-    await search.fill(title.slice(0, 10).toUpperCase());
+    const searches = [];
+    const onRequest = (request) => {
+      if (/\/api\/chats\?.*\bq=/.test(request.url())) searches.push(request.url());
+    };
+    page.on('request', onRequest);
+    const typed = title.slice(0, 10).toUpperCase();
+    await search.pressSequentially(typed, { delay: 40 });
     await until(async () => (await list().getByRole('link', { name: otherChat }).count()) === 0, { message: 'the other chat filtered out' });
+    page.off('request', onRequest);
     assert.equal(await rowLink(title).count(), 1);
+    // The list asks once typing pauses, not once per key (a slow machine may pause once mid-word).
+    assert.ok(searches.length >= 1 && searches.length <= 2, `${searches.length} searches for ${typed.length} keystrokes`);
     await search.fill('no chat is called this');
     await sidebar().getByText('No chats match your search.').waitFor();
     await search.fill('');

@@ -2,6 +2,7 @@
  * The current agent's chats: newest first, paged, searchable by title (the search box's text
  * lives here, and the list follows it once typing pauses), with rename, archive and delete.
  */
+import { untrack } from 'svelte';
 import type { ChatDto } from '../../../src/shared/api';
 import { api, messageOf } from '../lib/api';
 import { Debouncer } from '../lib/debounce';
@@ -27,16 +28,22 @@ class ChatListStore {
   #token = 0;
   #search = new Debouncer(SEARCH_DEBOUNCE_MS);
 
-  /** Show an agent's chats; a new agent's list starts unfiltered. */
-  async load(agent: string): Promise<void> {
-    if (this.agent !== agent) {
-      this.agent = agent;
-      this.chats = [];
-      this.query = '';
-      this.#search.cancel();
-      this.archived = 'exclude';
-    }
-    await this.refresh();
+  /**
+   * Show an agent's chats; a new agent's list starts unfiltered. Untracked: a component's effect
+   * that calls this depends on the agent it passes, not on the query or filter read here, whose
+   * changes the search's debounce and the filter buttons handle.
+   */
+  load(agent: string): Promise<void> {
+    return untrack(() => {
+      if (this.agent !== agent) {
+        this.agent = agent;
+        this.chats = [];
+        this.query = '';
+        this.#search.cancel();
+        this.archived = 'exclude';
+      }
+      return this.refresh();
+    });
   }
 
   /** Forget the list (logout). */
