@@ -10,7 +10,7 @@ import type { LastMessageDto } from '../shared/api';
 import type { Db } from './client';
 import { containsText } from './contains';
 import { memoriesOfDeletedChat } from './memories';
-import { chatMessages, chats, chatSessions } from './schema';
+import { chatImports, chatMessages, chats, chatSessions, chatShares } from './schema';
 import type { Chat, ChatMessage } from './schema';
 
 export const DEFAULT_CHAT_TITLE = 'New chat';
@@ -104,10 +104,15 @@ export async function updateChatRow(
   return chat ?? null;
 }
 
-/** Deletes a chat with its messages and sessions, and deletes or keeps its memories, all or nothing. */
+/**
+ * Deletes a chat with its messages, sessions and shares (its links stop working) and the record
+ * of where it was imported from, and deletes or keeps its memories, all or nothing.
+ */
 export async function deleteChatRows(db: Db, chatId: string, memories: 'delete' | 'keep'): Promise<void> {
   await db.batch([
     memoriesOfDeletedChat(db, chatId, memories),
+    db.delete(chatShares).where(eq(chatShares.chatId, chatId)),
+    db.delete(chatImports).where(eq(chatImports.chatId, chatId)),
     db.delete(chatMessages).where(eq(chatMessages.chatId, chatId)),
     db.delete(chatSessions).where(eq(chatSessions.chatId, chatId)),
     db.delete(chats).where(eq(chats.id, chatId)),

@@ -156,9 +156,49 @@ export const tasks = sqliteTable(
   (t) => [index('tasks_user_status_idx').on(t.userId, t.status, t.createdAt), index('tasks_user_created_idx').on(t.userId, t.createdAt)],
 );
 
+/** A read-only link to a chat as it was when shared (SPEC §15): messages up to `uptoSeq`, the title then. */
+export const chatShares = sqliteTable(
+  'chat_shares',
+  {
+    /** base64url of 18 random bytes (144 bits): the link is the only key a reader needs. */
+    id: text('id').primaryKey(),
+    chatId: text('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    uptoSeq: integer('upto_seq').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('chat_shares_chat_created_idx').on(t.chatId, t.createdAt)],
+);
+
+/**
+ * Where an imported chat came from (`chatgpt:<conversation id>`, `clarity:<chat id>`), so
+ * importing the same file again imports nothing new. Deleting the chat forgets its source,
+ * so a later import brings it back.
+ */
+export const chatImports = sqliteTable(
+  'chat_imports',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    sourceKey: text('source_key').notNull(),
+    chatId: text('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.sourceKey] }), index('chat_imports_chat_idx').on(t.chatId)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Chat = typeof chats.$inferSelect;
 export type ChatSession = typeof chatSessions.$inferSelect;
 export type ChatMessage = typeof chatMessages.$inferSelect;
 export type Task = typeof tasks.$inferSelect;
 export type Memory = typeof agentMemories.$inferSelect;
+export type ChatShare = typeof chatShares.$inferSelect;

@@ -42,6 +42,8 @@ export interface AppConfig {
   maxActiveSessions: number;
   maxSocketsPerChat: number;
   maxToolCallsPerRound: number;
+  /** The largest import file accepted (SPEC §15); every other request keeps the 64 KiB limit. */
+  importMaxBytes: number;
 }
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -83,5 +85,6 @@ export function readConfig(env: AppEnv): AppConfig {
     maxActiveSessions: positiveInt(env.MAX_ACTIVE_SESSIONS, 50),
     maxSocketsPerChat: positiveInt(env.MAX_SOCKETS_PER_CHAT, 20),
     maxToolCallsPerRound: positiveInt(env.MAX_TOOL_CALLS_PER_ROUND, 8),
+    importMaxBytes: positiveInt(env.IMPORT_MAX_BYTES, 20 * 1024 * 1024),
   };
 }
