@@ -41,6 +41,20 @@ describe('a warm turn', () => {
     }
   });
 
+  it('charges a turn only its own D1 statements, not another chat’s reply landing meanwhile', async () => {
+    const caller = await signUp();
+    const chatA = await warmChat(caller);
+    const chatB = (await expectStatus<{ chat: { id: string } }>(201, 'POST', '/chats', { caller, body: { agent: 'assistant' } })).chat.id;
+    await streamTurn(caller, chatB, 'warm too [[tokens:2]]');
+    // A's reply is stored (a D1 batch) about 100 ms in, while B still waits for its first token.
+    const a = streamTurn(caller, chatA, 'quick one [[wait:100]] [[tokens:3]]');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const b = streamTurn(caller, chatB, 'slow to start [[wait:180]] [[tokens:3]]');
+    const [eventsA, eventsB] = await Promise.all([a, b]);
+    expect(reply(eventsA).timings.d1BeforeFirstToken).toBe(0);
+    expect(reply(eventsB).timings.d1BeforeFirstToken).toBe(0);
+  });
+
   it('counts the D1 statements of a cold turn (executor build, chat read)', async () => {
     const caller = await signUp();
     const chatId = await newChat(caller);

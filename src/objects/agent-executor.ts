@@ -66,15 +66,14 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #logins: LoginGuard;
   readonly #limiter: TurnLimiter;
   readonly #drafts: Drafts;
-  /** Every D1 statement this object issues, for a turn's d1BeforeFirstToken. */
-  readonly #d1 = { d1Statements: 0 };
   readonly #deps: TurnStartDeps & SessionOpenDeps & ChatDeletionDeps & LiveUpgradeDeps;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.#owner = executorIdentity(ctx);
     this.#config = readConfig(env);
-    this.#db = createDb(countingD1(env.DB, this.#d1));
+    // Statements are counted per turn (d1BeforeFirstToken): see countStatementsIn in turn-start.ts.
+    this.#db = createDb(countingD1(env.DB));
     this.#registry = new SessionRegistry(ctx.storage.sql);
     this.#live = new LiveChannel(ctx);
     this.#cache = new ExecutorCache(ctx.storage.kv, () => buildExecutor(this.#db, this.#config, this.#owner, env.OPENAI_API_KEY));
@@ -322,7 +321,6 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       claims: this.#claims,
       live: this.#live,
       alarm: this.#alarm,
-      d1Statements: () => this.#d1.d1Statements,
       accepted: (chatId: string) => {
         // The message is sent: its draft is done, in every tab.
         if (this.#drafts.clear(chatId)) this.#live.broadcast(chatId, { type: 'draft', text: '', updatedAt: Date.now() });

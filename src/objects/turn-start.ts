@@ -6,6 +6,8 @@
  * clientMessageId replays its stored turn instead. The generation runs on without the caller.
  */
 import type { Db } from '../db/client';
+import { countStatementsIn } from '../db/counting';
+import type { StatementCounter } from '../db/counting';
 import { pageMessages } from '../db/messages';
 import { messageRow } from '../db/messages';
 import type { ChatMessage } from '../db/schema';
@@ -36,8 +38,6 @@ export interface TurnStartDeps {
   db: Db;
   logins: LoginGuard;
   limiter: TurnLimiter;
-  /** D1 statements the executor has issued so far (a running count). */
-  d1Statements(): number;
   owner: Owner;
   config: AppConfig;
   cache: ExecutorCache<BuiltExecutor>;
@@ -59,8 +59,10 @@ export async function startTurn(
   claim: Claim,
   beat: (at: number) => Promise<void>,
 ): Promise<ReadableStream<Uint8Array>> {
+  // This turn's own D1 statements, whatever else the object does meanwhile.
+  const own: StatementCounter = { d1Statements: 0 };
   try {
-    return await beginTurn(deps, request, claim, beat);
+    return await countStatementsIn(own, () => beginTurn(deps, request, claim, beat, own));
   } catch (error) {
     claim.release();
     throw error;
@@ -72,12 +74,12 @@ async function beginTurn(
   request: SendMessageRequest,
   claim: Claim,
   beat: (at: number) => Promise<void>,
+  own: StatementCounter,
 ): Promise<ReadableStream<Uint8Array>> {
   const { chatId } = request;
   const startedAt = Date.now();
   const clock = new TurnClock(request.timing);
   clock.mark('rpc', startedAt);
-  const d1AtStart = deps.d1Statements();
   const { executor, warm } = await prepareChat(deps, request);
   clock.mark('prepare');
 
@@ -125,7 +127,7 @@ async function beginTurn(
     stream,
     clock,
     accept,
-    d1SinceArrival: () => request.timing.d1Statements + deps.d1Statements() - d1AtStart,
+    d1SinceArrival: () => request.timing.d1Statements + own.d1Statements,
   };
   void generate(deps, executor, turn);
   return stream.readable;
