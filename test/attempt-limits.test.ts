@@ -27,8 +27,10 @@ function freshIp(): string {
   return `203.0.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
 }
 
-const signupFrom = (ip: string, email = uniqueEmail('limit')) => call('POST', '/auth/signup', { body: { email, password: PASSWORD }, headers: { 'CF-Connecting-IP': ip } });
-const loginFrom = (ip: string, email: string, password = 'not the password') => call('POST', '/auth/login', { body: { email, password }, headers: { 'CF-Connecting-IP': ip } });
+const signupFrom = (ip: string, email = uniqueEmail('limit')) =>
+  call('POST', '/auth/signup', { body: { email, password: PASSWORD }, headers: { 'CF-Connecting-IP': ip } });
+const loginFrom = (ip: string, email: string, password = 'not the password') =>
+  call('POST', '/auth/login', { body: { email, password }, headers: { 'CF-Connecting-IP': ip } });
 
 async function statuses(responses: Promise<Response>[]): Promise<number[]> {
   return (await Promise.all(responses)).map((r) => r.status);

@@ -95,12 +95,16 @@ describe('logs stay free of secrets and contents', () => {
 
 describe('scrubText', () => {
   it('withholds a failed query’s SQL and parameters, hashes, tokens and echoed input', () => {
-    expect(scrubText('Failed query: insert into "users" values (?, ?)\nparams: a,b,pbkdf2-sha256$100000$c2FsdA==$aGFzaA==')).toBe('Failed query (SQL and parameters withheld)');
+    expect(scrubText('Failed query: insert into "users" values (?, ?)\nparams: a,b,pbkdf2-sha256$100000$c2FsdA==$aGFzaA==')).toBe(
+      'Failed query (SQL and parameters withheld)',
+    );
     expect(scrubText('bad hash pbkdf2-sha256$100000$c2FsdA==$aGFzaA== here')).toBe('bad hash [hash] here');
     expect(scrubText('token ce1.eyJzaWQiOiJ4In0.c2lnbmF0dXJl rejected')).toBe('token [token] rejected');
     expect(scrubText('jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig rejected')).toBe('jwt [token] rejected');
     expect(scrubText('Authorization: Bearer abc.def')).toBe('Authorization: Bearer [token]');
     expect(scrubText(`Unexpected token 'x', "my secret diary entry" is not valid JSON`)).toBe(`Unexpected token 'x', "…" is not valid JSON`);
-    expect(scrubText('D1_ERROR: UNIQUE constraint failed: users.email: SQLITE_CONSTRAINT')).toBe('D1_ERROR: UNIQUE constraint failed: users.email: SQLITE_CONSTRAINT');
+    expect(scrubText('D1_ERROR: UNIQUE constraint failed: users.email: SQLITE_CONSTRAINT')).toBe(
+      'D1_ERROR: UNIQUE constraint failed: users.email: SQLITE_CONSTRAINT',
+    );
   });
 });

@@ -32,7 +32,9 @@ async function victimData(userId: string): Promise<string> {
   const tables = ['tasks', 'chats', 'chat_sessions', 'agent_memories', 'agent_instructions'];
   const rows: Record<string, unknown> = {};
   for (const table of tables) rows[table] = (await env.DB.prepare(`SELECT * FROM ${table} WHERE user_id = ? ORDER BY rowid`).bind(userId).all()).results;
-  rows.messages = (await env.DB.prepare('SELECT m.* FROM chat_messages m JOIN chats c ON c.id = m.chat_id WHERE c.user_id = ? ORDER BY m.id').bind(userId).all()).results;
+  rows.messages = (
+    await env.DB.prepare('SELECT m.* FROM chat_messages m JOIN chats c ON c.id = m.chat_id WHERE c.user_id = ? ORDER BY m.id').bind(userId).all()
+  ).results;
   rows.user = await env.DB.prepare('SELECT id, email, password_hash FROM users WHERE id = ?').bind(userId).first();
   rows.logins = (await env.DB.prepare('SELECT id, user_id, created_at FROM auth_sessions WHERE user_id = ? ORDER BY id').bind(userId).all()).results;
   return JSON.stringify(rows);
@@ -106,7 +108,9 @@ describe('the security abuse suite', () => {
     for (let i = 0; i < limit + 15; i++) {
       // Every third attempt probes the victim's email: a 409 would say it has an account.
       const email = i % 3 === 0 ? victim.email : uniqueEmail('flood');
-      answers.push((await record('signup flood', call('POST', '/auth/signup', { body: { email, password: PASSWORD }, headers: { 'CF-Connecting-IP': ip } }))).status);
+      answers.push(
+        (await record('signup flood', call('POST', '/auth/signup', { body: { email, password: PASSWORD }, headers: { 'CF-Connecting-IP': ip } }))).status,
+      );
     }
     expect(answers.slice(0, limit).every((s) => s === 201 || s === 409)).toBe(true);
     expect(answers.slice(limit)).toEqual(Array(15).fill(429));
@@ -117,13 +121,19 @@ describe('the security abuse suite', () => {
     for (const ip of ['198.18.1.1', '198.18.1.2', '198.18.1.3']) {
       const answers: number[] = [];
       for (let i = 0; i < perPlace + 10; i++) {
-        const r = await record('lockout attempt', call('POST', '/auth/login', { body: { email: victim.email, password: `wrong guess ${i}` }, headers: { 'CF-Connecting-IP': ip } }));
+        const r = await record(
+          'lockout attempt',
+          call('POST', '/auth/login', { body: { email: victim.email, password: `wrong guess ${i}` }, headers: { 'CF-Connecting-IP': ip } }),
+        );
         answers.push(r.status);
       }
       expect(answers.slice(0, perPlace).every((s) => s === 401)).toBe(true);
       expect(answers.slice(perPlace).every((s) => s === 429)).toBe(true);
     }
-    const login = await record('victim login', call('POST', '/auth/login', { body: { email: victim.email, password: PASSWORD }, headers: { 'CF-Connecting-IP': victim.ip } }));
+    const login = await record(
+      'victim login',
+      call('POST', '/auth/login', { body: { email: victim.email, password: PASSWORD }, headers: { 'CF-Connecting-IP': victim.ip } }),
+    );
     expect(login.status).toBe(200);
     // That new login is the victim's own; keep the snapshot about everything else.
     const { token } = await json(login);
@@ -131,7 +141,19 @@ describe('the security abuse suite', () => {
   });
 
   it('malformed URLs are 400s, with or without the victim’s credentials', async () => {
-    const paths = ['/%E0', '/%', '/%%', '/tasks/%E0', `/tasks/${victimTaskId}%E0`, '/chats/%C0%AF', `/chats/${victimChatId}/%FF/messages`, '/sessions/%E0/heartbeat', '/agents/%E0/memories', '/auth/%E0', '/tasks?status=%E0%A4'];
+    const paths = [
+      '/%E0',
+      '/%',
+      '/%%',
+      '/tasks/%E0',
+      `/tasks/${victimTaskId}%E0`,
+      '/chats/%C0%AF',
+      `/chats/${victimChatId}/%FF/messages`,
+      '/sessions/%E0/heartbeat',
+      '/agents/%E0/memories',
+      '/auth/%E0',
+      '/tasks?status=%E0%A4',
+    ];
     for (const path of paths) {
       for (const caller of [victim, null]) {
         for (const method of ['GET', 'POST', 'DELETE']) {

@@ -72,8 +72,20 @@ describe('security headers', () => {
 describe('malformed URLs', () => {
   it('answer 400 in the error shape, with the security headers, never a 500', async () => {
     const caller = await signUp();
-    for (const path of ['/%E0', '/%', '/chats/%E0', '/chats/%E0/messages', '/tasks/%FF%FE', '/agents/%C0%AF/memories', '/sessions/%E0%A4%A/heartbeat', '/chats?agent=%E0', '/auth/me?x=%ZZ']) {
-      const response = await exports.default.fetch(new Request(`http://localhost/api${path}`, { headers: { Authorization: `Bearer ${caller.token}`, 'CF-Connecting-IP': caller.ip } }));
+    for (const path of [
+      '/%E0',
+      '/%',
+      '/chats/%E0',
+      '/chats/%E0/messages',
+      '/tasks/%FF%FE',
+      '/agents/%C0%AF/memories',
+      '/sessions/%E0%A4%A/heartbeat',
+      '/chats?agent=%E0',
+      '/auth/me?x=%ZZ',
+    ]) {
+      const response = await exports.default.fetch(
+        new Request(`http://localhost/api${path}`, { headers: { Authorization: `Bearer ${caller.token}`, 'CF-Connecting-IP': caller.ip } }),
+      );
       const copy = response.clone();
       await expectError(response, 400, 'bad_request');
       expectSecurityHeaders(copy, path);

@@ -14,7 +14,9 @@ function httpsCall(method: string, path: string, init: { cookie?: string; body?:
   const headers = new Headers({ Origin: HTTPS_ORIGIN, 'CF-Connecting-IP': init.ip ?? '198.51.100.20' });
   if (init.cookie) headers.set('Cookie', init.cookie);
   if (init.body !== undefined) headers.set('Content-Type', 'application/json');
-  return exports.default.fetch(new Request(`${HTTPS_ORIGIN}/api${path}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }));
+  return exports.default.fetch(
+    new Request(`${HTTPS_ORIGIN}/api${path}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }),
+  );
 }
 
 /** Slides on the next authenticated request: last seen over an hour ago. */
@@ -52,7 +54,10 @@ describe('the login cookie', () => {
   });
 
   it('is plain `session` without Secure on localhost, where there is no HTTPS', async () => {
-    const response = await call('POST', '/auth/signup', { body: { email: uniqueEmail(), password: PASSWORD }, headers: { 'CF-Connecting-IP': '198.51.100.22' } });
+    const response = await call('POST', '/auth/signup', {
+      body: { email: uniqueEmail(), password: PASSWORD },
+      headers: { 'CF-Connecting-IP': '198.51.100.22' },
+    });
     const [cookie] = setCookies(response);
     expect(cookie).toMatch(/^session=ce1\./);
     expect(cookie).not.toMatch(/Secure/);

@@ -73,7 +73,8 @@ export const taskTools = [
     schema: z.strictObject({ title, notes: plainText(4000).optional(), priority: z.enum(TASK_PRIORITIES).optional(), due: dueDate.optional() }),
     async run(args, context) {
       const task = newTask(context.userId, { title: args.title, notes: args.notes, priority: args.priority, dueAt: args.due ? Date.parse(args.due) : null });
-      if (!(await insertTaskWithinCap(context.db, task, context.config.maxTasksPerUser))) throw new ToolError(taskCapReached(context.config.maxTasksPerUser).message);
+      if (!(await insertTaskWithinCap(context.db, task, context.config.maxTasksPerUser)))
+        throw new ToolError(taskCapReached(context.config.maxTasksPerUser).message);
       return { task: compact(task) };
     },
   }),

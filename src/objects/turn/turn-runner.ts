@@ -181,7 +181,10 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
       progress.toolCalls.push(call);
       const started = Date.now();
       // MAX_TOOL_CALLS_PER_ROUND (SPEC §13): the calls past it are answered, not run.
-      const outcome = index < config.maxToolCallsPerRound ? await executor.tools.run(call.name, call.arguments, deps.toolContext) : refusedToolCall(config.maxToolCallsPerRound);
+      const outcome =
+        index < config.maxToolCallsPerRound
+          ? await executor.tools.run(call.name, call.arguments, deps.toolContext)
+          : refusedToolCall(config.maxToolCallsPerRound);
       clock.toolMs += Date.now() - started;
       deps.store(messageRow({ chatId: input.chatId, seq: deps.nextSeq(), role: 'tool', content: outcome.result, toolCallId: call.id, name: call.name }));
       stream.emit({ event: 'tool_result', data: { id: call.id, name: call.name, result: outcome.result } });

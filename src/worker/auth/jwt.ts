@@ -48,7 +48,8 @@ async function findOrCreateJwtUser(db: Db, userId: string, email: string | null)
   // per-subject placeholder that can never collide.
   const candidates = email ? [email, `${userId}@jwt.invalid`] : [`${userId}@jwt.invalid`];
   for (const candidate of candidates) {
-    if (await insertUserIfAbsent(db, { id: userId, email: candidate, passwordHash: UNMATCHABLE_HASH, createdAt: Date.now() })) return { userId, email: candidate };
+    if (await insertUserIfAbsent(db, { id: userId, email: candidate, passwordHash: UNMATCHABLE_HASH, createdAt: Date.now() }))
+      return { userId, email: candidate };
     const raced = await findUserEmail(db, userId);
     if (raced) return { userId, email: raced };
   }

@@ -33,7 +33,8 @@ export const authRoutes = new Hono<HonoEnv>()
     const db = createDb(c.env.DB);
     const passwordHash = await hashPassword(password);
     const id = crypto.randomUUID();
-    if (!(await insertUserIfAbsent(db, { id, email, passwordHash, createdAt: Date.now() }))) throw new ApiError('conflict', 'An account with this email already exists');
+    if (!(await insertUserIfAbsent(db, { id, email, passwordHash, createdAt: Date.now() })))
+      throw new ApiError('conflict', 'An account with this email already exists');
     const { token } = await createLogin(db, { id, email }, readConfig(c.env).authSessionTtlMs, loginSecret(c.env));
     setSessionCookie(c, token);
     return c.json({ user: { id, email }, token }, 201);
