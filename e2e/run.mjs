@@ -23,7 +23,6 @@ import { chatListSteps } from './steps/chat-list.mjs';
 import { failedReplySteps } from './steps/failed-reply.mjs';
 import { longHistorySteps } from './steps/long-history.mjs';
 import { securitySteps, watchCspViolations } from './steps/security.mjs';
-import { securitySteps, watchCspViolations } from './steps/security.mjs';
 
 const SUITE_TIMEOUT_MS = 12 * 60_000;
 const STEP_TIMEOUT_MS = 45_000;
@@ -88,7 +87,6 @@ try {
   };
   context.on('page', watch);
   const page = await context.newPage();
-  const cspViolations = watchCspViolations(context, page);
   const cspViolations = watchCspViolations(context, page);
 
   const screenshot = (name, p = page) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
@@ -535,7 +533,6 @@ try {
   });
 
   await longHistorySteps(journey);
-  await securitySteps(journey, cspViolations);
   await securitySteps(journey, cspViolations);
 
   await step('no uncaught errors in any page', async () => {
