@@ -46,6 +46,12 @@ export const chats = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     archivedAt: integer('archived_at'),
+    /**
+     * The message the chat is showing (SPEC §16): its path to the root is the conversation
+     * shown and sent to the model. Null until the executor first records one; readers then
+     * take the newest message (a chat with no head has never branched).
+     */
+    headSeq: integer('head_seq'),
   },
   (t) => [index('chats_user_agent_updated_idx').on(t.userId, t.agentName, t.updatedAt)],
 );
@@ -85,6 +91,8 @@ export const chatMessages = sqliteTable(
       .notNull()
       .references(() => chats.id, { onDelete: 'cascade' }),
     seq: integer('seq').notNull(),
+    /** The message this one follows (SPEC §16), always an earlier seq; null for a root. */
+    parentSeq: integer('parent_seq'),
     role: text('role', { enum: MESSAGE_ROLES }).notNull(),
     content: text('content').notNull().default(''),
     /** JSON array of `{id, name, arguments}` for an assistant message that called tools. */
@@ -100,7 +108,12 @@ export const chatMessages = sqliteTable(
     timings: text('timings', { mode: 'json' }),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('chat_messages_chat_seq_uq').on(t.chatId, t.seq), uniqueIndex('chat_messages_chat_client_msg_uq').on(t.chatId, t.clientMessageId)],
+  (t) => [
+    uniqueIndex('chat_messages_chat_seq_uq').on(t.chatId, t.seq),
+    uniqueIndex('chat_messages_chat_client_msg_uq').on(t.chatId, t.clientMessageId),
+    // Children of a message, in seq order: siblings counted and subtrees walked from the index alone.
+    index('chat_messages_chat_parent_idx').on(t.chatId, t.parentSeq, t.seq),
+  ],
 );
 
 export const agentInstructions = sqliteTable(
