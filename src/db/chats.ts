@@ -16,7 +16,7 @@ import type { Chat, ChatMessage } from './schema';
 export const DEFAULT_CHAT_TITLE = 'New chat';
 
 export function newChat(userId: string, agentName: AgentName, now: number): Chat {
-  return { id: newChatId(agentName), userId, agentName, title: DEFAULT_CHAT_TITLE, titleLocked: false, createdAt: now, updatedAt: now, archivedAt: null };
+  return { id: newChatId(agentName), userId, agentName, title: DEFAULT_CHAT_TITLE, titleLocked: false, createdAt: now, updatedAt: now, archivedAt: null, headSeq: null };
 }
 
 export async function findOwnedChat(db: Db, userId: string, chatId: string): Promise<Chat | null> {

@@ -50,6 +50,7 @@ export async function findByClientMessageId(db: Db, chatId: string, clientMessag
 export function messageRow(fields: Pick<ChatMessage, 'chatId' | 'seq' | 'role'> & Partial<ChatMessage>): ChatMessage {
   return {
     id: crypto.randomUUID(),
+    parentSeq: null,
     content: '',
     toolCalls: null,
     toolCallId: null,
