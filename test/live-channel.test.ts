@@ -215,6 +215,26 @@ describe('the live channel', () => {
     a.socket.close(1000);
   });
 
+  it('still counts a socket’s last ping after the socket dropped', async () => {
+    const caller = await signUp();
+    const tab = await openSession(caller, { clientInstanceId: 'dropping' });
+    const a = await connect(caller, tab.chat.id, tab.session.id);
+    await a.next((f) => f.type === 'snapshot');
+    const connectedBy = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, PING_GAP_MS));
+    const pingedFrom = Date.now();
+    a.socket.send('ping');
+    await a.next((f) => f === 'pong');
+    a.socket.close(4002, 'network changed'); // not a clean close: the tab may come back
+    await eventually(async () => (await executorState(caller)).activeSessions === 1 && true);
+
+    const heartbeatAt = pingedFrom + SESSION_TTL_MS - PING_GAP_MS / 2;
+    expect(heartbeatAt).toBeGreaterThan(connectedBy + SESSION_TTL_MS);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(heartbeatAt);
+    await expectStatus(204, 'POST', `/sessions/${tab.session.id}/heartbeat`, { caller });
+  });
+
   it('expires a session whose socket went silent past the TTL, and closes the socket', async () => {
     const caller = await signUp();
     const { chat, session } = await openSession(caller, { clientInstanceId: 'a' });

@@ -72,6 +72,13 @@ export class LiveChannel {
     return seen;
   }
 
+  /** A closing socket's last sign of life, while its login still counts (else null). */
+  lastSeenOf(socket: WebSocket, loginValid: LoginCheck, now = Date.now()): number | null {
+    const attachment = socket.deserializeAttachment() as SocketAttachment | null;
+    if (!attachment || !loginValid(attachment, now)) return null;
+    return Math.max(this.#ctx.getWebSocketAutoResponseTimestamp(socket)?.getTime() ?? 0, attachment.connectedAt);
+  }
+
   closeSession(sessionId: string, reason: string): void {
     for (const socket of this.#ctx.getWebSockets(sessionTag(sessionId))) {
       try {

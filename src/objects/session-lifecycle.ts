@@ -89,6 +89,16 @@ export class SessionLifecycle {
     if (live) await this.end([live], reason, Date.now());
   }
 
+  /**
+   * A socket of the session closed: cleanly, the tab has left; otherwise it may come back,
+   * and the socket's last ping stays the session's heartbeat (a local write only).
+   */
+  async socketClosed(socket: WebSocket, sessionId: string, clean: boolean): Promise<void> {
+    if (clean) return this.endById(sessionId, 'unload');
+    const seen = this.#live.lastSeenOf(socket, this.#loginValid);
+    if (seen !== null) this.#registry.beat(sessionId, seen);
+  }
+
   /** Logout: every session opened with that login, and any socket of it. Answers how many ended. */
   async endOfLogin(authSessionId: string): Promise<number> {
     const now = Date.now();
