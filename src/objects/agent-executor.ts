@@ -8,7 +8,7 @@ import { createDb } from '../db/client';
 import { countingD1 } from '../db/counting';
 import type { Db } from '../db/client';
 import { serializeChat, serializeMessage } from '../db/serialize';
-import type { ChatDto, ContextDto, EndReason } from '../shared/api';
+import type { ChatDto, ContextDto, EndReason, ImportResultDto } from '../shared/api';
 import { readConfig } from '../shared/config';
 import type { AppConfig, AppEnv } from '../shared/config';
 import { ApiError, ERROR_STATUS, errorBody } from '../shared/errors';
@@ -20,6 +20,8 @@ import type { LiveFrame, MessageDto, TurnEvent } from '../shared/protocol';
 import { AlarmScheduler } from './alarm-scheduler';
 import { ChatAccess } from './chat-access';
 import { deleteChat } from './chat-deletion';
+import { importChats } from './chat-import';
+import type { ImportConversation } from './chat-import';
 import type { ChatDeletionDeps } from './chat-deletion';
 import { ChatLedger } from './chat-ledger';
 import { readyChat } from './chat-window';
@@ -149,6 +151,11 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     return this.#rpc(async () => serializeChat(await this.#chats.create()));
   }
 
+  /** New chats of this agent from an import file the Worker has parsed and checked (SPEC §15). */
+  async importChats(conversations: ImportConversation[]): Promise<RpcResult<ImportResultDto>> {
+    return this.#rpc(() => importChats({ db: this.#db, owner: this.#owner, maxChats: this.#config.maxChatsPerUser }, conversations));
+  }
+
   async updateChat(chatId: string, patch: ChatPatch): Promise<RpcResult<ChatDto>> {
     return this.#rpc(async () => serializeChat(await this.#chats.update(chatId, patch)));
   }
@@ -264,8 +271,9 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     } catch {
       // the runtime already completed the close handshake
     }
-    const sessionId = attachment?.sessionId;
-    if (sessionId) await this.#serial.run(() => this.#sessions.socketClosed(socket, sessionId, CLEAN_CLOSE_CODES.has(code)));
+    if (attachment?.sessionId && CLEAN_CLOSE_CODES.has(code)) {
+      await this.#serial.run(() => this.#sessions.endById(attachment.sessionId, 'unload'));
+    }
   }
 
   override async webSocketMessage(): Promise<void> {

@@ -153,3 +153,59 @@ export interface ExecutorStateDto {
   inFlight: number;
   nextAlarmAt: number | null;
 }
+
+// ── History: search, import, shared links (SPEC §15) ─────────────────────────
+
+/** GET /search: one message that holds every word and phrase of the query. */
+export interface SearchResultDto {
+  chatId: string;
+  chatTitle: string;
+  agentName: string;
+  messageId: string;
+  seq: number;
+  role: string;
+  /** Plain text around the matches (never HTML); `…` where it was cut. */
+  snippet: string;
+  /** The matches in `snippet` as [start, end) JavaScript string offsets (UTF-16 code units). */
+  ranges: [number, number][];
+  createdAt: number;
+}
+export interface SearchResponse {
+  results: SearchResultDto[];
+}
+
+/** GET /chats/:id/messages?around=<seq>: the page centred on a message. */
+export interface AroundPage extends MessagePage {
+  /** Older messages exist (same as `hasMore`, so scroll-up code reads the page as any other). */
+  hasMoreBefore: boolean;
+  /** Newer messages exist: page on with `after=<last seq>`. */
+  hasMoreAfter: boolean;
+}
+
+/** POST /chats/import → 201. */
+export interface ImportResultDto {
+  /** `messages`: how many messages the chat got. */
+  imported: { chatId: string; title: string; messages: number }[];
+  /** Conversations not imported, and parts of imported ones that were left out, with why. */
+  skipped: { title: string; reason: string }[];
+}
+
+export interface ShareDto {
+  id: string;
+  /** The read-only page (`/s/:id` of the app), readable without login. */
+  url: string;
+  createdAt: number;
+  /** The last message the link shows. */
+  uptoSeq: number;
+}
+
+/** GET /shares/:id (no login): the chat as it was when shared. */
+export interface SharedChatDto {
+  /** The title when shared. */
+  title: string;
+  agentName: string;
+  /** When it was shared. */
+  createdAt: number;
+  /** Tool messages are summarised ("Used create_task"); tool arguments and results never appear. */
+  messages: { role: string; content: string; createdAt: number }[];
+}

@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { requestId } from 'hono/request-id';
 import { ApiError } from '../shared/errors';
 import { handleError } from './errors';
@@ -15,6 +16,9 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { agentRoutes } from './routes/agents';
 import { chatRoutes } from './routes/chats';
+import { IMPORT_PATH } from './routes/chat-import';
+import { searchRoutes } from './routes/search';
+import { shareRoutes } from './routes/shares';
 import { sessionRoutes } from './routes/sessions';
 import { taskRoutes } from './routes/tasks';
 import { chatTurnRoutes, compatChatRoutes } from './routes/turns';
@@ -28,12 +32,16 @@ const api = new Hono<HonoEnv>()
   .use(requestTiming)
   .use(requestId())
   .use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError('payload_too_large', 'Request body is larger than 64 KiB');
-      },
-    }),
+    // The import route sets its own limit (IMPORT_MAX_BYTES).
+    except(
+      IMPORT_PATH,
+      bodyLimit({
+        maxSize: MAX_BODY_BYTES,
+        onError: () => {
+          throw new ApiError('payload_too_large', 'Request body is larger than 64 KiB');
+        },
+      }),
+    ),
   )
   .use(allowedCors)
   .use(originCheck)
@@ -46,6 +54,9 @@ const api = new Hono<HonoEnv>()
   .route('/chats', chatRoutes)
   .route('/sessions', sessionRoutes)
   .route('/tasks', taskRoutes)
+  .route('/search', searchRoutes)
+  // No login: whoever has a share's link may read it.
+  .route('/shares', shareRoutes)
   .route('/chat', compatChatRoutes);
 
 // Outermost, so error and not-found answers carry the headers too.

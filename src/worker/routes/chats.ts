@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AgentName } from '../../shared/agents';
-import { allMessages, pageMessages } from '../../db/messages';
+import { allMessages, pageAround, pageMessages } from '../../db/messages';
 import { findOwnedChat, listChats } from '../../db/chats';
 import { exportFileName, exportJson, exportMarkdown } from '../chats/export';
 import { serializeChat, serializeMessage } from '../../db/serialize';
@@ -19,6 +19,9 @@ import { validate } from '../validation';
 import { agentName } from './params';
 import { chatLiveRoutes } from './turns';
 import { chatTransparencyRoutes } from './chat-transparency';
+import { chatImportRoutes } from './chat-import';
+import { chatShareRoutes } from './chat-shares';
+import type { AroundPage } from '../../shared/api';
 
 export const chatListQuery = z.object({
   agent: agentName,
@@ -37,8 +40,8 @@ export const chatPatchBody = z
 
 const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const messagesQuery = z
-  .object({ before: seq.optional(), after: seq.optional(), limit: limitSchema(200, 50) })
-  .refine((q) => q.before === undefined || q.after === undefined, 'use before or after, not both');
+  .object({ before: seq.optional(), after: seq.optional(), around: seq.optional(), limit: limitSchema(200, 50) })
+  .refine((q) => [q.before, q.after, q.around].filter((v) => v !== undefined).length <= 1, 'use one of before, after and around');
 
 /** The memories a chat wrote are kept (without a source) unless the delete asks otherwise. */
 export const chatDeleteQuery = z.object({ memories: z.enum(['delete', 'keep']).default('keep') });
@@ -101,6 +104,12 @@ export const chatRoutes = new Hono<HonoEnv>()
       const owner = ownerOf(c, chat);
       return c.json(await viaExecutor(executorFor(c.env, owner).messagesAfter(chat.id, query.after, query.limit)));
     }
+    if (query.around !== undefined) {
+      // Opening a search result at its message (SPEC §15); hasMore keeps its meaning: older ones exist.
+      const page = await pageAround(createDb(c.env.DB), chat.id, query.around, query.limit);
+      const { hasMoreBefore, hasMoreAfter } = page;
+      return c.json({ messages: page.messages.map(serializeMessage), hasMore: hasMoreBefore, hasMoreBefore, hasMoreAfter } satisfies AroundPage);
+    }
     const page = await pageMessages(createDb(c.env.DB), chat.id, query);
     return c.json({ messages: page.messages.map(serializeMessage), hasMore: page.hasMore });
   })
@@ -114,5 +123,7 @@ export const chatRoutes = new Hono<HonoEnv>()
     c.header('Content-Disposition', `attachment; filename="${exportFileName(chat, extension)}"`);
     return c.body(body);
   })
+  .route('/', chatImportRoutes)
+  .route('/', chatShareRoutes)
   .route('/', chatTransparencyRoutes)
   .route('/', chatLiveRoutes);

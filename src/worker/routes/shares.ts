@@ -1,0 +1,25 @@
+/**
+ * SPEC §15: a shared chat, readable by anyone with the link and no login. Unknown and revoked
+ * links are the same 404. Never indexed, never cached (a revoke takes effect at once).
+ */
+import { Hono } from 'hono';
+import { createDb } from '../../db/client';
+import { sharedChat } from '../../db/shares';
+import { notFound } from '../../shared/errors';
+import { idParam } from '../../shared/schemas';
+import type { HonoEnv } from '../hono-env';
+import { sharedChatView } from '../shares/shared-view';
+import { validate } from '../validation';
+
+export const shareRoutes = new Hono<HonoEnv>()
+  .use(async (c, next) => {
+    await next();
+    // Set after the handler so error answers (the 404 of a revoked link) carry them too.
+    c.header('X-Robots-Tag', 'noindex, nofollow');
+    c.header('Cache-Control', 'no-store');
+  })
+  .get('/:id', validate('param', idParam), async (c) => {
+    const found = await sharedChat(createDb(c.env.DB), c.req.valid('param').id);
+    if (!found) throw notFound('Shared chat');
+    return c.json(sharedChatView(found.share, found.agentName, found.messages));
+  });
