@@ -13,6 +13,8 @@ export async function chatListSteps(t, chat) {
   const list = () => sidebar().getByRole('list');
   const rowLink = (title) => list().getByRole('link', { name: new RegExp(`^${escape(title)}`) });
   const actionsFor = (title) => sidebar().getByRole('button', { name: new RegExp(`^Actions for ${escape(title)}`) });
+  // The open chat's row, whatever title the chat got from its first exchange.
+  const openRow = () => list().getByRole('listitem').filter({ has: page.locator('a[aria-current="page"]') });
   const menu = () => page.getByRole('menu', { name: 'Chat actions' });
   const apiStatus = (path) => page.evaluate(async (p) => (await fetch(p)).status, path);
   const apiJson = (path) => page.evaluate(async (p) => (await fetch(p)).json(), path);
@@ -21,7 +23,8 @@ export async function chatListSteps(t, chat) {
 
   await step('a chat is renamed from its menu, and keeps the name after a reload', async () => {
     assert.ok(chat.planChatId, 'the chat from the failed-reply step');
-    await actionsFor(chat.question).click();
+    await page.waitForURL(`**/assistant/c/${chat.planChatId}`);
+    await openRow().getByRole('button', { name: /^Actions for / }).click();
     await menu().getByRole('menuitem', { name: 'Rename' }).waitFor();
     await screenshot('desktop-chat-menu');
     await menu().getByRole('menuitem', { name: 'Rename' }).click();

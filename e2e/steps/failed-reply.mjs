@@ -10,7 +10,7 @@ export async function failedReplySteps(t) {
   let planChatId = null;
 
   await step('a failed reply shows once, in its place, and Retry replaces it there', async () => {
-    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.getByRole('button', { name: 'New chat', exact: true }).click();
     await page.waitForURL((url) => chatIdOf(url.href) !== null && chatIdOf(url.href) !== t.chatId);
     planChatId = chatIdOf(page.url());
     await page.getByRole('heading', { name: 'How can I help?' }).waitFor();

@@ -132,10 +132,15 @@ describe('a failed reply', () => {
     expect(chatItems(answered).map((i) => i.key)).toEqual(['m1', 'm3']);
   });
 
-  it('a retry refused before it reached the server still says so', () => {
+  it('a retry refused before it reached the server says so in the same row, without a second copy of the question', () => {
     const failedTurn: Conversation = { ...emptyConversation(), messages: [ask, failedReply] };
-    const refused = failPending(addPending(failedTurn, { clientMessageId: 'cm1', content: 'plan my week', createdAt: 2 }), 'cm1', { code: 'busy', message: 'busy' });
-    expect(kinds(refused)).toEqual(['user', 'failed', 'pending']);
+    const retried = addPending(failedTurn, { clientMessageId: 'cm1', content: 'plan my week', createdAt: 2 });
+    const refused = failPending(retried, 'cm1', { code: 'busy', message: 'Still answering' });
+    expect(kinds(refused)).toEqual(['user', 'failed']);
+    const failed = chatItems(refused)[1];
+    expect(failed?.kind === 'failed' && failed.failed.error?.message).toBe('Still answering');
+    // A sign-in asked for in place keeps its copy: that is where the form is.
+    expect(kinds(failPending(retried, 'cm1', { code: 'unauthorized', message: 'Sign in' }, 'unauthorized'))).toEqual(['user', 'failed', 'pending']);
   });
 });
 

@@ -191,6 +191,8 @@ export function chatItems(c: Conversation): ChatItem[] {
   // A turn being sent again: its retry (pending, then streaming) takes the failed row's place.
   const retrying = new Set(c.pending.filter((p) => p.state === 'sending').map((p) => p.clientMessageId));
   if (c.streaming && !c.replyErrors[c.streaming.clientMessageId]) retrying.add(c.streaming.clientMessageId);
+  // A retry the server refused before it stored anything (busy, offline) is that turn's failure again, said in its row.
+  const refusedRetries = new Map(c.pending.flatMap((p) => (p.state === 'failed' && storedAsks.has(p.clientMessageId) ? [[p.clientMessageId, p.error]] : [])));
 
   const items: ChatItem[] = [];
   for (const { user, replies } of turnsOf(c.messages)) {
@@ -198,7 +200,7 @@ export function chatItems(c: Conversation): ChatItem[] {
     const ask = user?.clientMessageId ?? null;
     const lastReply = replies.findLast((m) => m.role === 'assistant');
     const finished = lastReply !== undefined && lastReply.status !== 'error' && !lastReply.toolCalls?.length;
-    const liveError = ask ? (c.replyErrors[ask] ?? null) : null;
+    const liveError = ask ? (c.replyErrors[ask] ?? refusedRetries.get(ask) ?? null) : null;
     for (const m of replies) {
       if (m.role === 'tool' || m.status === 'error') continue;
       const tools = (m.toolCalls ?? []).map(chip);
@@ -211,9 +213,10 @@ export function chatItems(c: Conversation): ChatItem[] {
       items.push({ kind: 'failed', key: `failed:${ask ?? storedFailure?.id}`, failed: { clientMessageId: ask, error: liveError, partial } });
     }
   }
-  // A retry of a stored message on its way shows as that message, not as a second copy of it.
+  // A retry of a stored message shows as that message, not as a second copy of it; only a sign-in
+  // asked for in place needs the copy, which holds the form.
   for (const p of c.pending)
-    if (p.state !== 'sending' || !storedAsks.has(p.clientMessageId)) items.push({ kind: 'pending', key: `pending:${p.clientMessageId}`, pending: p });
+    if (p.state === 'unauthorized' || !storedAsks.has(p.clientMessageId)) items.push({ kind: 'pending', key: `pending:${p.clientMessageId}`, pending: p });
   // The streaming slot of a turn that has already failed is its tail (the stored status, then `done`), not a reply.
   if (c.streaming && !c.replyErrors[c.streaming.clientMessageId])
     items.push({
