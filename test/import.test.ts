@@ -108,6 +108,31 @@ describe('POST /chats/import: a ChatGPT conversations.json', () => {
   });
 });
 
+describe('POST /chats/import: a large file', () => {
+  it('imports a file just under 20 MiB (400 conversations, 9,600 messages) in one request', async () => {
+    const caller = await signUp();
+    const conversations = Array.from({ length: 400 }, (_, c) => {
+      const mapping: Record<string, unknown> = {};
+      for (let i = 0; i < 24; i++) {
+        const text = `conversation ${c} message ${i} ${'lorem ipsum dolor sit amet '.repeat(70)}`;
+        mapping[`n${i}`] = {
+          id: `n${i}`,
+          parent: i === 0 ? null : `n${i - 1}`,
+          message: { author: { role: i % 2 ? 'assistant' : 'user' }, create_time: 1714470000 + i, content: { content_type: 'text', parts: [text] } },
+        };
+      }
+      return { id: `big-${c}`, title: `Big ${c}`, create_time: 1714470000, mapping, current_node: 'n23' };
+    });
+    const file = JSON.stringify(conversations);
+    expect(file.length).toBeGreaterThan(18.5 * 1024 * 1024);
+    expect(file.length).toBeLessThan(20 * 1024 * 1024);
+    const result = await imported(caller, file);
+    expect(result.imported).toHaveLength(400);
+    expect(result.imported.every((c) => c.messages === 24)).toBe(true);
+    expect(await footprint(caller.userId)).toEqual({ chats: 400, messages: 9600, sources: 400 });
+  });
+});
+
 describe('POST /chats/import: an export of this app', () => {
   async function exportedChat(owner: Caller) {
     const chatId = await createChat(owner);
