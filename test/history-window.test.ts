@@ -5,7 +5,7 @@ import type { WindowMessage } from '../src/objects/history-window';
 let seq = 0;
 function msg(role: WindowMessage['role'], content: string, extra: Partial<WindowMessage> = {}): WindowMessage {
   seq += 1;
-  return { id: `m${seq}`, seq, role, content, toolCalls: null, toolCallId: null, name: null, status: 'complete', clientMessageId: null, ...extra };
+  return { id: `m${seq}`, seq, parentSeq: seq > 1 ? seq - 1 : null, role, content, toolCalls: null, toolCallId: null, name: null, status: 'complete', clientMessageId: null, ...extra };
 }
 
 describe('the history window', () => {

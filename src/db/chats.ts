@@ -11,7 +11,7 @@ import type { Db } from './client';
 import { containsText } from './contains';
 import { memoriesOfDeletedChat } from './memories';
 import { chatImports, chatMessages, chats, chatSessions, chatShares } from './schema';
-import type { Chat, ChatMessage } from './schema';
+import type { Chat } from './schema';
 
 export const DEFAULT_CHAT_TITLE = 'New chat';
 
@@ -50,10 +50,11 @@ export interface ListChatsOptions {
 }
 
 // Written out in full: inside a raw subquery drizzle renders a column without its table,
-// and a bare "id" would resolve to the message's own id.
+// and a bare "id" would resolve to the message's own id. The head (SPEC §16) is the newest
+// message of the branch shown, so nothing newer than it on another branch is previewed.
 const lastMessageJson = sql<string | null>`(
   SELECT json_object('role', m.role, 'content', substr(m.content, 1, 280), 'createdAt', m.created_at)
-  FROM chat_messages m WHERE m.chat_id = "chats"."id" AND m.role != 'tool' ORDER BY m.seq DESC LIMIT 1
+  FROM chat_messages m WHERE m.chat_id = "chats"."id" AND m.role != 'tool' AND m.seq <= coalesce("chats"."head_seq", m.seq) ORDER BY m.seq DESC LIMIT 1
 )`;
 
 /** Newest first by updatedAt, one round trip including each chat's last message. */
@@ -76,19 +77,6 @@ export async function listChats(db: Db, o: ListChatsOptions) {
     rows: rows.slice(0, o.limit).map((r) => ({ chat: r.chat, lastMessage: r.lastMessage ? (JSON.parse(r.lastMessage) as LastMessageDto) : null })),
     hasMore: rows.length > o.limit,
   };
-}
-
-/** The caller's chat and its newest messages (ascending) in one round trip; chat null if not theirs. */
-export async function ownedChatWithLatest(db: Db, userId: string, chatId: string, limit: number): Promise<{ chat: Chat | null; messages: ChatMessage[] }> {
-  const [chatRows, newest] = await db.batch([
-    db
-      .select()
-      .from(chats)
-      .where(and(eq(chats.id, chatId), eq(chats.userId, userId)))
-      .limit(1),
-    db.select().from(chatMessages).where(eq(chatMessages.chatId, chatId)).orderBy(desc(chatMessages.seq)).limit(limit),
-  ]);
-  return { chat: chatRows[0] ?? null, messages: newest.reverse() };
 }
 
 export async function insertChat(db: Db, chat: Chat): Promise<void> {

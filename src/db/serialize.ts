@@ -1,6 +1,6 @@
 /** Rows to the API's JSON shapes (src/shared/api.ts, src/shared/protocol.ts). */
 import type { ChatDto, LastMessageDto, MemoryDto, SessionDto, TaskDto } from '../shared/api';
-import type { MessageDto, MessageTimings, ToolCallDto } from '../shared/protocol';
+import type { MessageDto, MessageTimings, SiblingsDto, ToolCallDto } from '../shared/protocol';
 import type { Chat, ChatMessage, ChatSession, Memory, Task } from './schema';
 
 export function serializeChat(chat: Chat, lastMessage: LastMessageDto | null = null): ChatDto {
@@ -15,10 +15,16 @@ export function serializeChat(chat: Chat, lastMessage: LastMessageDto | null = n
   };
 }
 
-export function serializeMessage(m: ChatMessage): MessageDto {
+/** A message nothing else answers: the first one after its parent, or one on a path never branched. */
+export const ONLY_CHILD: SiblingsDto = { index: 1, count: 1 };
+
+/** `m.siblings` comes with messages read as part of a path (db/message-paths.ts). */
+export function serializeMessage(m: ChatMessage & { siblings?: SiblingsDto | undefined }): MessageDto {
   return {
     id: m.id,
     seq: m.seq,
+    parentSeq: m.parentSeq ?? null,
+    siblings: m.siblings ?? ONLY_CHILD,
     role: m.role,
     content: m.content,
     toolCalls: (m.toolCalls as ToolCallDto[] | null) ?? null,

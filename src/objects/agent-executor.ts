@@ -8,7 +8,7 @@ import { createDb } from '../db/client';
 import { countingD1 } from '../db/counting';
 import type { Db } from '../db/client';
 import { serializeChat, serializeMessage } from '../db/serialize';
-import type { ChatDto, ContextDto, EndReason, ImportResultDto } from '../shared/api';
+import type { ChatDto, ContextDto, EndReason, HeadPage, ImportResultDto } from '../shared/api';
 import { readConfig } from '../shared/config';
 import type { AppConfig, AppEnv } from '../shared/config';
 import { ApiError, ERROR_STATUS, errorBody } from '../shared/errors';
@@ -23,6 +23,7 @@ import { deleteChat } from './chat-deletion';
 import { importChats } from './chat-import';
 import type { ImportConversation } from './chat-import';
 import type { ChatDeletionDeps } from './chat-deletion';
+import { switchHead } from './chat-head';
 import { ChatLedger } from './chat-ledger';
 import { readyChat } from './chat-window';
 import { previewContext } from './context-preview';
@@ -202,14 +203,19 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     });
   }
 
-  /** Messages after `seq` for a reconnecting client; the outbox goes to D1 first. */
+  /** Messages after `seq` on the head's path for a reconnecting client, the outbox included. */
   async messagesAfter(chatId: string, after: number, limit: number): Promise<RpcResult<{ messages: MessageDto[]; hasMore: boolean }>> {
     return this.#rpc(async () => {
       await this.#chats.check(chatId);
       await this.#ledger.flush().catch((error: unknown) => this.#replay.defer(error));
-      const page = await this.#ledger.pageAfter(chatId, after, limit);
+      const page = await this.#ledger.page(chatId, { after, limit });
       return { messages: page.messages.map(serializeMessage), hasMore: page.hasMore };
     });
+  }
+
+  /** Shows the newest conversation through message `seq` (SPEC §16); the chat's other tabs reload. */
+  async selectHead(chatId: string, seq: number, fromSession: string | undefined): Promise<RpcResult<HeadPage>> {
+    return this.#rpc(() => switchHead(this.#deps, chatId, seq, fromSession));
   }
 
   // ── RPC: what the agent sees, drafts (SPEC §14) ─────────────────────────────

@@ -3,9 +3,11 @@
  * agent. The first check of a chat reads D1; the answer is remembered, so a warm turn makes
  * no ownership read. Also creates chats, which only the executor does.
  */
-import { findOwnedChat, insertChat, latestOpenChat, newChat, ownedChatWithLatest, updateChatRow } from '../db/chats';
+import { findOwnedChat, insertChat, latestOpenChat, newChat, updateChatRow } from '../db/chats';
 import type { Db } from '../db/client';
-import type { Chat, ChatMessage } from '../db/schema';
+import { ownedChatWithPath } from '../db/message-paths';
+import type { ChatTip, PathPage } from '../db/message-paths';
+import type { Chat } from '../db/schema';
 import { notFound } from '../shared/errors';
 import { chatCapReached } from '../shared/caps';
 import { countChats, insertChatWithinCap } from '../db/user-caps';
@@ -38,11 +40,11 @@ export class ChatAccess {
     return this.#known.has(chatId);
   }
 
-  /** Ownership and the newest `limit` messages in one round trip (a turn on a cold chat). */
-  async ownedWithLatest(chatId: string, limit: number): Promise<ChatMessage[]> {
-    const read = await ownedChatWithLatest(this.#db, this.#owner.userId, chatId, limit);
-    this.#accept(read.chat, chatId);
-    return read.messages;
+  /** Ownership and the newest `limit` messages of the head's path in one round trip (a turn on a cold chat). */
+  async ownedWithPath(chatId: string, limit: number): Promise<PathPage & ChatTip> {
+    const { chat, ...read } = await ownedChatWithPath(this.#db, this.#owner.userId, chatId, limit);
+    this.#accept(chat, chatId);
+    return read;
   }
 
   /** The owner's most recently updated open chat, if any. */

@@ -1,19 +1,23 @@
 /**
- * The executor's book of what it has written to its chats: the next seq of each chat, the
- * outbox (messages durable locally, flushed to D1 in one batch) and the in-flight checkpoints.
- * The executor is the only writer of its chats, so the ledger's seqs never collide; after an
- * eviction it is rebuilt from D1 and whatever the outbox still holds.
+ * The executor's book of what it has written to its chats: the next seq and the head of each
+ * chat (SPEC §16: where the next message goes), the outbox (messages durable locally, flushed
+ * to D1 in one batch) and the in-flight checkpoints. The executor is the only writer of its
+ * chats, so the ledger's seqs never collide; after an eviction it is rebuilt from D1 and
+ * whatever the outbox still holds.
  */
 import type { BatchItem } from 'drizzle-orm/batch';
-import { findByClientMessageId, pageMessages } from '../db/messages';
+import { findByClientMessageId } from '../db/messages';
+import { chatTip, childCount, pagePathWithTip, pathLength } from '../db/message-paths';
+import type { ChatTip, PathPage, TreeMessage } from '../db/message-paths';
 import type { Db } from '../db/client';
 import type { ChatMessage } from '../db/schema';
+import { ONLY_CHILD } from '../db/serialize';
 import { toWindowMessage } from './history-window';
-import type { HistoryWindow } from './history-window';
+import type { HistoryWindow, WindowMessage } from './history-window';
 import { messageRow } from '../db/messages';
 import { titleFrom } from './model-messages';
 import { Outbox, outboxStatements } from './outbox';
-import type { OutboxEntry } from './outbox';
+import type { OutboxEntry, PendingMessage } from './outbox';
 import { SerialQueue } from './serial-queue';
 import { CheckpointStore } from './turn/checkpoints';
 import type { Checkpoint } from './turn/checkpoints';
@@ -28,6 +32,8 @@ export class ChatLedger {
   readonly #windows: () => HistoryWindow | null;
   readonly #onDeferred: (error: unknown) => void;
   readonly #nextSeq = new Map<string, number>();
+  /** The head of each adopted chat: the message the next one follows (null: the chat is empty). */
+  readonly #heads = new Map<string, number | null>();
   readonly #flushQueue = new SerialQueue();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -57,19 +63,33 @@ export class ChatLedger {
     return this.#nextSeq.has(chatId);
   }
 
-  /** Messages read from D1 merged with those of the chat still in the outbox, ascending. */
-  withPending(chatId: string, fromD1: ChatMessage[]): ChatMessage[] {
-    const byId = new Map([...fromD1, ...this.#pendingMessages(chatId)].map((m) => [m.id, m]));
-    return [...byId.values()].sort((a, b) => a.seq - b.seq);
+  /**
+   * Takes a chat's head path as read from D1 (newest part) as its window, and its head and
+   * highest seq as where the next message goes. The highest seq may lie on another branch.
+   */
+  adopt(windows: HistoryWindow, chatId: string, read: { messages: readonly ChatMessage[] } & ChatTip): void {
+    windows.load(chatId, read.messages.map(toWindowMessage));
+    this.#heads.set(chatId, read.headSeq);
+    const reserved = this.checkpoints.list().filter((c) => c.chatId === chatId);
+    const pending = this.#pendingMessages(chatId);
+    const lastSeq = Math.max(0, read.lastSeq, ...read.messages.map((m) => m.seq), ...pending.map((m) => m.seq), ...reserved.map((c) => c.seq));
+    this.#nextSeq.set(chatId, Math.max(this.#nextSeq.get(chatId) ?? 1, lastSeq + 1));
   }
 
-  /** Takes the newest stored messages of a chat (plus the outbox's) as its window and next seq. */
-  adopt(windows: HistoryWindow, chatId: string, newest: ChatMessage[]): void {
-    const messages = this.withPending(chatId, newest);
-    windows.load(chatId, messages.map(toWindowMessage));
-    const reserved = this.checkpoints.list().filter((c) => c.chatId === chatId);
-    const lastSeq = Math.max(0, ...messages.map((m) => m.seq), ...reserved.map((c) => c.seq));
-    this.#nextSeq.set(chatId, Math.max(this.#nextSeq.get(chatId) ?? 1, lastSeq + 1));
+  /** The chat's head once adopted: the message a new one follows; null for an empty chat, undefined if not known. */
+  head(chatId: string): number | null | undefined {
+    return this.#heads.get(chatId);
+  }
+
+  /**
+   * The chat now shows the path `path` (its newest part), ending at `headSeq`: an edit or a
+   * regeneration continues from there, or the user switched branches. Without the path the
+   * window goes, and the chat's next turn reads it.
+   */
+  moveHead(windows: HistoryWindow | null, chatId: string, path: readonly WindowMessage[] | null, headSeq: number | null): void {
+    if (path) windows?.load(chatId, path);
+    else windows?.drop(chatId);
+    this.#heads.set(chatId, headSeq);
   }
 
   /** The chat's last seq taken so far (its message count): known once the chat is adopted. */
@@ -86,25 +106,27 @@ export class ChatLedger {
   /** A deleted chat: nothing of it is pending any more. */
   forget(chatId: string): void {
     this.#nextSeq.delete(chatId);
+    this.#heads.delete(chatId);
     this.#outbox.removeChat(chatId);
     for (const c of this.checkpoints.list()) if (c.chatId === chatId) this.checkpoints.remove(c.messageId);
   }
 
   /** The stored user message a retry names: from the outbox, or D1 unless the window proves it absent. */
-  async findRetried(windows: HistoryWindow, chatId: string, clientMessageId: string, windowSize: number): Promise<ChatMessage | null> {
+  async findRetried(windows: HistoryWindow, chatId: string, clientMessageId: string): Promise<ChatMessage | null> {
     const pending = this.#pendingMessages(chatId).find((m) => m.clientMessageId === clientMessageId);
     if (pending) return pending;
     const window = windows.get(chatId) ?? [];
-    if (window.some((m) => m.clientMessageId === clientMessageId) || window.length >= windowSize) {
+    // Seqs are distinct and at most lastSeq: a window of lastSeq messages is the whole chat
+    // (one line, no branch elsewhere, no gap), so an id it lacks was never stored.
+    if (window.some((m) => m.clientMessageId === clientMessageId) || window.length !== this.lastSeq(chatId)) {
       return findByClientMessageId(this.#db, chatId, clientMessageId);
     }
-    return null; // the window holds the whole chat, and the id is not in it
+    return null;
   }
 
-  /** Makes messages durable (locally) and part of the chat's window. */
-  store(...messages: ChatMessage[]): void {
-    this.#outbox.add(...messages.map((message): OutboxEntry => ({ kind: 'message', message })));
-    this.#windows()?.append(messages[0]!.chatId, ...messages.map(toWindowMessage));
+  /** Makes messages durable (locally), part of the chat's window, and the last of them its head. */
+  store(...messages: PendingMessage[]): void {
+    this.#record(messages, null);
   }
 
   /**
@@ -112,9 +134,8 @@ export class ChatLedger {
    * after USER_FLUSH_DELAY_MS if the reply takes longer — so no D1 write competes with the
    * request on its way to the model, and a quick turn costs one D1 batch.
    */
-  acceptUserMessage(message: ChatMessage): void {
-    this.store(message);
-    this.#outbox.add({ kind: 'chat-touch', chatId: message.chatId, at: message.createdAt, title: message.seq === 1 ? titleFrom(message.content) : null });
+  acceptUserMessage(message: PendingMessage): void {
+    this.#record([message], message.seq === 1 ? titleFrom(message.content) : null);
     this.#flushTimer ??= setTimeout(() => void this.flush().catch(this.#onDeferred), USER_FLUSH_DELAY_MS);
   }
 
@@ -122,11 +143,24 @@ export class ChatLedger {
    * The reply: durable at once (it replaces its checkpoint in one local transaction); the
    * returned promise settles when it is in D1 too (one batch), or deferred to the alarm.
    */
-  finish(message: ChatMessage, checkpointId: string): Promise<void> {
-    this.store(message);
-    this.#outbox.add({ kind: 'chat-touch', chatId: message.chatId, at: message.createdAt, title: null });
+  finish(message: PendingMessage, checkpointId: string): Promise<void> {
+    this.#record([message], null);
     this.checkpoints.remove(checkpointId);
     return this.flush().catch(this.#onDeferred);
+  }
+
+  /** The messages and the chat's touch, which moves its head to the last of them (one update per flush). */
+  #record(messages: PendingMessage[], title: string | null): void {
+    const last = messages.at(-1)!;
+    this.#outbox.add(...messages.map((message): OutboxEntry => ({ kind: 'message', message })), {
+      kind: 'chat-touch',
+      chatId: last.chatId,
+      at: last.createdAt,
+      title,
+      head: last.seq,
+    });
+    this.#heads.set(last.chatId, last.seq);
+    this.#windows()?.append(last.chatId, ...messages.map(toWindowMessage));
   }
 
   /** Writes every outbox entry to D1 in one batch; serialised so no entry is sent twice at once. */
@@ -148,9 +182,10 @@ export class ChatLedger {
   async recover(isStreaming: (checkpoint: Checkpoint) => boolean): Promise<void> {
     for (const checkpoint of this.checkpoints.list()) {
       if (isStreaming(checkpoint)) continue;
+      // The reply was the newest message of its turn: the chat shows it, on the branch it was written on.
       this.#outbox.add(
         { kind: 'message', message: interruptedMessage(checkpoint) },
-        { kind: 'chat-touch', chatId: checkpoint.chatId, at: checkpoint.updatedAt, title: null },
+        { kind: 'chat-touch', chatId: checkpoint.chatId, at: checkpoint.updatedAt, title: null, head: checkpoint.seq },
       );
       this.checkpoints.remove(checkpoint.messageId);
       this.#windows()?.drop(checkpoint.chatId);
@@ -158,23 +193,68 @@ export class ChatLedger {
     await this.flush().catch(this.#onDeferred);
   }
 
-  /** Messages after `after` (outbox included), ascending: a reconnecting client's catch-up. */
-  async pageAfter(chatId: string, after: number, limit: number): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
-    const page = await pageMessages(this.#db, chatId, { after, limit });
-    const messages = this.withPending(chatId, page.messages)
-      .filter((m) => m.seq > after)
-      .slice(0, limit);
-    return { messages, hasMore: page.hasMore };
+  /**
+   * A page of the path ending at the chat's head (or at `from`), outbox included: the first page
+   * (a session open), the path leading to a message (an edit), or the messages after `after`
+   * on it (a reconnecting client's catch-up). Messages still in the outbox are the newest of
+   * the path, each with its place among its siblings as it was written; D1 has the rest. (An
+   * edit, a regeneration and a branch switch flush the outbox before they branch, so what is
+   * pending never has a sibling in D1 that the count there would miss.)
+   */
+  async page(chatId: string, o: { from?: number | undefined; after?: number | undefined; limit: number }): Promise<PathPage & ChatTip> {
+    const entries = this.#outbox.pending().entries;
+    const pending = new Map(entries.flatMap((e) => (e.kind === 'message' && e.message.chatId === chatId ? [[e.message.seq, e.message] as const] : [])));
+    const pendingHead = entries.findLast((e) => e.kind === 'chat-touch' && e.chatId === chatId && e.head !== undefined);
+    const lead: TreeMessage[] = [];
+    let from: number | null | undefined = o.from ?? this.#heads.get(chatId) ?? (pendingHead?.kind === 'chat-touch' ? pendingHead.head : undefined);
+    while (from !== null && from !== undefined && pending.has(from) && (o.after === undefined || from > o.after)) {
+      const m: PendingMessage = pending.get(from)!;
+      lead.unshift({ ...m, parentSeq: m.parentSeq ?? null, siblings: m.siblings ?? ONLY_CHILD });
+      from = m.parentSeq ?? null;
+    }
+    const walked = from === null || (o.after !== undefined && from !== undefined && from <= o.after);
+    const stored = walked
+      ? { messages: [], hasMore: false, ...(await chatTip(this.#db, chatId)) }
+      : await pagePathWithTip(this.#db, chatId, { from: from ?? undefined, after: o.after, limit: o.limit });
+    const messages = [...stored.messages, ...lead];
+    const over = messages.length > o.limit;
+    return {
+      messages: over ? (o.after === undefined ? messages.slice(-o.limit) : messages.slice(0, o.limit)) : messages,
+      hasMore: stored.hasMore || over,
+      headSeq: this.#heads.get(chatId) ?? (pendingHead?.kind === 'chat-touch' ? pendingHead.head : undefined) ?? stored.headSeq,
+      lastSeq: Math.max(stored.lastSeq, ...pending.keys()),
+    };
   }
 
-  /** The highest seq stored (outbox or D1) in a chat: where a joining socket's history ends. */
-  async lastStoredSeq(chatId: string): Promise<number> {
-    const fromD1 = await pageMessages(this.#db, chatId, { limit: 1 });
-    const window = this.#windows()?.get(chatId) ?? [];
-    return Math.max(0, ...fromD1.messages.map((m) => m.seq), ...window.map((m) => m.seq), ...this.#pendingMessages(chatId).map((m) => m.seq));
+  /**
+   * The path ending at `seq`, at least `needed` messages of it (fewer only back to a root),
+   * ascending: from the window when it holds that much, else read.
+   */
+  async pathTo(windows: HistoryWindow, chatId: string, seq: number, needed: number): Promise<WindowMessage[]> {
+    return windows.pathTo(chatId, seq, needed) ?? (await this.page(chatId, { from: seq, limit: needed })).messages.map(toWindowMessage);
   }
 
-  #pendingMessages(chatId: string): ChatMessage[] {
+  /** How many messages a new child of `parentSeq` (null: a new root) joins, itself included. */
+  async siblingsOfNewChild(chatId: string, parentSeq: number | null): Promise<{ index: number; count: number }> {
+    await this.flush();
+    const count = (await childCount(this.#db, chatId, parentSeq)) + 1;
+    return { index: count, count };
+  }
+
+  /** Where a joining socket's history ends: the seq of the chat's head (0 for an empty chat). */
+  async headSeq(chatId: string): Promise<number> {
+    const known = this.#heads.get(chatId);
+    if (known !== undefined) return known ?? 0;
+    return (await chatTip(this.#db, chatId)).headSeq ?? 0;
+  }
+
+  /** How many messages the head's path has (the context preview's count of what it leaves out). */
+  async pathLength(chatId: string): Promise<number> {
+    await this.flush().catch(this.#onDeferred);
+    return pathLength(this.#db, chatId, this.#heads.get(chatId) ?? undefined);
+  }
+
+  #pendingMessages(chatId: string): PendingMessage[] {
     return this.#outbox.pending().entries.flatMap((e) => (e.kind === 'message' && e.message.chatId === chatId ? [e.message] : []));
   }
 }
@@ -184,6 +264,7 @@ function interruptedMessage(checkpoint: Checkpoint): ChatMessage {
     id: checkpoint.messageId,
     chatId: checkpoint.chatId,
     seq: checkpoint.seq,
+    parentSeq: checkpoint.parentSeq,
     role: 'assistant',
     content: checkpoint.content,
     status: 'interrupted',

@@ -10,6 +10,11 @@ import type { BuiltExecutor } from './executor-build';
 import { estimateTokens } from './history-window';
 import { buildModelContext } from './turn/model-context';
 
+async function pathLength(ledger: ChatLedger, executor: BuiltExecutor, chatId: string): Promise<number> {
+  const window = executor.windows.get(chatId) ?? [];
+  return window[0]?.parentSeq === null || window.length === 0 ? window.length : ledger.pathLength(chatId);
+}
+
 export async function previewContext(deps: { config: AppConfig; ledger: ChatLedger }, executor: BuiltExecutor, chatId: string): Promise<ContextDto> {
   const context = await buildModelContext(executor, deps.config, chatId, null);
   const system = estimateTokens({ content: context.system, toolCalls: null });
@@ -20,8 +25,9 @@ export async function previewContext(deps: { config: AppConfig; ledger: ChatLedg
     instructions: context.prompt.inputs.instructions,
     memories: context.prompt.inputs.memories.map((m) => ({ id: m.id, content: m.content })),
     window: context.history.map((m) => ({ seq: m.seq, role: m.role, content: m.content, toolCalls: m.toolCalls, toolCallId: m.toolCallId, name: m.name })),
-    // Seqs run 1, 2, 3… per chat, so the last one counts the chat's messages.
-    omitted: Math.max(0, deps.ledger.lastSeq(chatId) - context.history.length),
+    // The head's path is the conversation (SPEC §16): other branches are never sent, so never
+    // "left out" either. A window that starts at a root holds the whole path.
+    omitted: Math.max(0, (await pathLength(deps.ledger, executor, chatId)) - context.history.length),
     tokens: { system, window, total: system + window, budget: deps.config.historyTokenBudget },
   };
 }

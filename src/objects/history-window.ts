@@ -1,6 +1,7 @@
 /**
  * The recent-message window of each open chat, kept warm in the executor so a turn does not
  * read D1 history, and the trimming rules that turn it into the model's context (SPEC §4.3).
+ * A window is always the newest part of one path: the one ending at the chat's head (§16).
  */
 import type { ChatMessage } from '../db/schema';
 import type { MessageRole, MessageStatus } from '../shared/protocol';
@@ -14,6 +15,8 @@ export interface ToolCallRecord {
 export interface WindowMessage {
   id: string;
   seq: number;
+  /** Null for a root: a window that starts with one holds its whole path. */
+  parentSeq: number | null;
   role: MessageRole;
   content: string;
   toolCalls: ToolCallRecord[] | null;
@@ -27,6 +30,7 @@ export function toWindowMessage(m: ChatMessage): WindowMessage {
   return {
     id: m.id,
     seq: m.seq,
+    parentSeq: m.parentSeq ?? null,
     role: m.role,
     content: m.content,
     toolCalls: (m.toolCalls as ToolCallRecord[] | null) ?? null,
@@ -106,7 +110,7 @@ export class HistoryWindow {
     return this.#chats.get(chatId);
   }
 
-  /** Seeds a chat's window from D1 (ascending seq). */
+  /** Seeds a chat's window with the newest part of a path (ascending seq). */
   load(chatId: string, messages: readonly WindowMessage[]): void {
     this.#chats.set(chatId, messages.slice(-this.#size));
   }
@@ -116,6 +120,18 @@ export class HistoryWindow {
     if (!window) return; // not loaded: the next turn reads it from D1 with these included
     window.push(...messages);
     if (window.length > this.#size) window.splice(0, window.length - this.#size);
+  }
+
+  /**
+   * The window's path up to and including `seq`, when the window holds enough of it to stand
+   * for the path: `needed` messages, or all of them back to a root. Null otherwise.
+   */
+  pathTo(chatId: string, seq: number, needed: number): WindowMessage[] | null {
+    const window = this.#chats.get(chatId);
+    const end = window?.findIndex((m) => m.seq === seq) ?? -1;
+    if (!window || end < 0) return null;
+    const prefix = window.slice(0, end + 1);
+    return prefix.length >= needed || prefix[0]!.parentSeq === null ? prefix : null;
   }
 
   drop(chatId: string): void {

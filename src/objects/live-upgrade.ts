@@ -35,7 +35,8 @@ export async function acceptLiveSocket(deps: LiveUpgradeDeps, intent: LiveIntent
   await deps.chats.check(chatId);
   const session = deps.registry.get(sessionId);
   if (session?.chatId !== chatId || session.authSessionId !== login.authSessionId) throw gone();
-  const lastSeq = await deps.ledger.lastStoredSeq(chatId);
+  // The head: a joining tab holds the chat through it (SPEC §16: the path it shows ends there).
+  const lastSeq = await deps.ledger.headSeq(chatId);
   // The session (or the chat) may have ended while D1 answered.
   if (!deps.registry.get(sessionId) || !deps.chats.knows(chatId)) throw gone();
   if (deps.live.openOn(chatId) >= deps.maxSocketsPerChat) throw socketCapReached(deps.maxSocketsPerChat);

@@ -8,11 +8,20 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from '../db/client';
 import { chatMessages, chats } from '../db/schema';
 import type { ChatMessage } from '../db/schema';
+import type { SiblingsDto } from '../shared/protocol';
+
+/** A message as the executor wrote it; `siblings` as it was then, for pages read before it reaches D1. */
+export type PendingMessage = ChatMessage & { siblings?: SiblingsDto | undefined };
 
 export type OutboxEntry =
-  | { kind: 'message'; message: ChatMessage }
-  /** The chat moved (updatedAt) and, for its first message, may take a title. */
-  | { kind: 'chat-touch'; chatId: string; at: number; title: string | null };
+  | { kind: 'message'; message: PendingMessage }
+  /**
+   * The chat moved (updatedAt) and its head with it (SPEC §16); for its first message it may
+   * take a title. `head` is missing only in an entry stored before branches existed.
+   */
+  | { kind: 'chat-touch'; chatId: string; at: number; title: string | null; head?: number };
+
+type ChatTouch = Extract<OutboxEntry, { kind: 'chat-touch' }>;
 
 type Row = {
   id: number;
@@ -54,18 +63,48 @@ export class Outbox {
 
 const chatOf = (entry: OutboxEntry) => (entry.kind === 'message' ? entry.message.chatId : entry.chatId);
 
-/** D1 statements that apply outbox entries; safe to run more than once. */
+/**
+ * D1 statements that apply outbox entries; safe to run more than once. A chat's touches are
+ * merged into one update (the latest time and head, the first title), placed before the chat's
+ * first message: the head is recorded before any message lands, which is what tells an edited
+ * first message (no parent, on purpose) from a row written by code that knows no branches
+ * (migrations/0005_message_tree_backfill.sql).
+ */
 export function outboxStatements(db: Db, entries: OutboxEntry[]): BatchItem<'sqlite'>[] {
-  return entries.map((entry) => {
-    if (entry.kind === 'message') return insertIfChatExists(db, entry.message);
-    return db
-      .update(chats)
-      .set({
-        updatedAt: sql`max(${chats.updatedAt}, ${entry.at})`,
-        ...(entry.title === null ? {} : { title: sql`CASE WHEN ${chats.titleLocked} THEN ${chats.title} ELSE ${entry.title} END` }),
-      })
-      .where(and(eq(chats.id, entry.chatId)));
-  });
+  const touches = new Map<string, ChatTouch>();
+  for (const entry of entries) {
+    if (entry.kind !== 'chat-touch') continue;
+    const merged = touches.get(entry.chatId);
+    touches.set(
+      entry.chatId,
+      merged
+        ? { ...merged, at: Math.max(merged.at, entry.at), title: merged.title ?? entry.title, ...(entry.head === undefined ? {} : { head: entry.head }) }
+        : entry,
+    );
+  }
+  const statements: BatchItem<'sqlite'>[] = [];
+  const touched = new Set<string>();
+  for (const entry of entries) {
+    const chatId = chatOf(entry);
+    const touch = touches.get(chatId);
+    if (touch && !touched.has(chatId)) {
+      touched.add(chatId);
+      statements.push(touchStatement(db, touch));
+    }
+    if (entry.kind === 'message') statements.push(insertIfChatExists(db, entry.message));
+  }
+  return statements;
+}
+
+function touchStatement(db: Db, touch: ChatTouch) {
+  return db
+    .update(chats)
+    .set({
+      updatedAt: sql`max(${chats.updatedAt}, ${touch.at})`,
+      ...(touch.title === null ? {} : { title: sql`CASE WHEN ${chats.titleLocked} THEN ${chats.title} ELSE ${touch.title} END` }),
+      ...(touch.head === undefined ? {} : { headSeq: touch.head }),
+    })
+    .where(and(eq(chats.id, touch.chatId)));
 }
 
 /**
@@ -73,9 +112,14 @@ export function outboxStatements(db: Db, entries: OutboxEntry[]): BatchItem<'sql
  * foreign keys and a batch is all-or-nothing, so one message of a deleted chat would otherwise
  * fail every later flush: INSERT … SELECT … FROM chats WHERE id = ? inserts nothing instead.
  */
-function insertIfChatExists(db: Db, m: ChatMessage) {
+function insertIfChatExists(db: Db, m: PendingMessage) {
   const value = <T>(v: T, column: string) => sql<T>`${v}`.as(column);
   const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+  // A message stored before branches has no parentSeq at all: it followed the one before it.
+  const parent =
+    m.parentSeq === undefined
+      ? sql<number | null>`(SELECT max(p.seq) FROM chat_messages p WHERE p.chat_id = ${m.chatId} AND p.seq < ${m.seq})`.as('parent_seq')
+      : value(m.parentSeq, 'parent_seq');
   return db
     .insert(chatMessages)
     .select(
@@ -84,6 +128,7 @@ function insertIfChatExists(db: Db, m: ChatMessage) {
           id: value(m.id, 'id'),
           chatId: value(m.chatId, 'chat_id'),
           seq: value(m.seq, 'seq'),
+          parentSeq: parent,
           role: value(m.role, 'role'),
           content: value(m.content, 'content'),
           toolCalls: value(json(m.toolCalls), 'tool_calls'),

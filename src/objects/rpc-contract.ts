@@ -15,11 +15,19 @@ export interface LoginRef {
   expiresAt: number;
 }
 
+/**
+ * Where a turn goes in the chat's tree (SPEC §16), when not after the head: an edit adds a new
+ * user message after `parentSeq` (null: a new first message); a regeneration a new reply
+ * beside the one at `seq` (the turn's `content` is then unused).
+ */
+export type TurnBranch = { kind: 'edit'; parentSeq: number | null } | { kind: 'regenerate'; seq: number };
+
 export interface SendMessageRequest {
   chatId: string;
   content: string;
   clientMessageId?: string | undefined;
   sessionId?: string | undefined;
+  branch?: TurnBranch | undefined;
   login: LoginRef;
   timing: ArrivalTiming;
 }

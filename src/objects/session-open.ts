@@ -2,10 +2,10 @@
  * Opening a tab's session on a chat (SPEC §3.1): the same tab gets its live session back, a
  * tab that moved chats or lapsed has its old one ended, and a tab with no chat gets the most
  * recent open one, or a new one stored in the same batch as the session. The answer carries
- * the chat's newest page, outbox included, which also seeds the chat's history window.
+ * the newest page of the chat's head path, outbox included, which also seeds the chat's
+ * history window.
  */
 import type { Db } from '../db/client';
-import { pageMessages } from '../db/messages';
 import type { Chat, ChatSession } from '../db/schema';
 import { serializeChat, serializeMessage, serializeSession } from '../db/serialize';
 import { insertSession } from '../db/sessions';
@@ -87,12 +87,11 @@ export async function openSession(deps: SessionOpenDeps, executor: BuiltExecutor
 }
 
 async function openResult(deps: SessionOpenDeps, executor: BuiltExecutor, chat: Chat, live: LiveSession, created: boolean): Promise<OpenSessionResult> {
-  const stored = await pageMessages(deps.db, chat.id, { limit: FIRST_PAGE_SIZE });
-  // Messages still in the outbox are acknowledged, so they belong in the page too.
-  const messages = deps.ledger.withPending(chat.id, stored.messages).slice(-FIRST_PAGE_SIZE);
-  // The first page is the newest messages: it seeds the chat's history window for free.
-  if (!executor.windows.has(chat.id) && (deps.historyWindow < FIRST_PAGE_SIZE || !stored.hasMore)) {
-    deps.ledger.adopt(executor.windows, chat.id, messages);
+  // The head's path (SPEC §16), outbox included: acknowledged messages belong in the page too.
+  const page = await deps.ledger.page(chat.id, { limit: FIRST_PAGE_SIZE });
+  // The first page is the newest part of that path: it seeds the chat's history window for free.
+  if (!executor.windows.has(chat.id) && (deps.historyWindow < FIRST_PAGE_SIZE || !page.hasMore)) {
+    deps.ledger.adopt(executor.windows, chat.id, page);
   }
   return {
     created,
@@ -105,8 +104,8 @@ async function openResult(deps: SessionOpenDeps, executor: BuiltExecutor, chat: 
       createdAt: live.createdAt,
     }),
     chat: serializeChat(chat),
-    messages: messages.map(serializeMessage),
-    hasMore: stored.hasMore,
+    messages: page.messages.map(serializeMessage),
+    hasMore: page.hasMore,
     draft: deps.drafts.get(chat.id),
   };
 }

@@ -1,20 +1,25 @@
 /**
  * Starting a turn (SPEC §4.1–2, §12) on a chat already claimed: the login admitted and the
  * chat's window ready (cold: the build, the chat read and a first-seen login's D1 check side
- * by side; warm: no I/O at all), the turn limit taken, then the model request sent — and only
- * once it has left, the user's message made durable in the outbox and acknowledged. A retried
- * clientMessageId replays its stored turn instead. The generation runs on without the caller.
+ * by side; warm: no I/O at all), where the turn goes in the chat's tree settled (turn-branch.ts:
+ * the head, or an edit's or a regeneration's branch), the turn limit taken, then the model
+ * request sent — and only once it has left, the user's message made durable in the outbox and
+ * acknowledged. A retried clientMessageId replays its stored turn instead. The generation runs
+ * on without the caller.
  */
 import type { Db } from '../db/client';
 import { countStatementsIn } from '../db/counting';
 import type { StatementCounter } from '../db/counting';
 import { pageMessages } from '../db/messages';
 import { messageRow } from '../db/messages';
+import { siblingsOf } from '../db/message-paths';
+import { branchFrom, followHead, retryFrom } from './turn-branch';
+import type { Continuation } from './turn-branch';
 import type { ChatMessage } from '../db/schema';
-import { serializeMessage } from '../db/serialize';
+import { ONLY_CHILD, serializeMessage } from '../db/serialize';
 import type { AppConfig } from '../shared/config';
 import type { Owner } from '../shared/owner';
-import type { TurnEvent } from '../shared/protocol';
+import type { SiblingsDto, TurnEvent } from '../shared/protocol';
 import type { ChatAccess } from './chat-access';
 import type { ChatLedger } from './chat-ledger';
 import type { BuiltExecutor } from './executor-build';
@@ -31,8 +36,8 @@ import type { LoginGuard } from './login-guard';
 import type { TurnLimiter } from './turn-limiter';
 import { logError } from '../shared/safe-log';
 
-/** How many messages after a retried user message are read to find its stored reply. */
-const RETRY_LOOKAHEAD = 50;
+/** How many messages after a retried user message are read to find its stored reply (other branches among them). */
+const RETRY_LOOKAHEAD = 100;
 
 export interface TurnStartDeps {
   db: Db;
@@ -83,27 +88,34 @@ async function beginTurn(
   const { executor, warm } = await prepareChat(deps, request);
   clock.mark('prepare');
 
-  const retried = request.clientMessageId
-    ? await deps.ledger.findRetried(executor.windows, chatId, request.clientMessageId, deps.config.historyWindow + 1)
-    : null;
+  const retried = request.clientMessageId ? await deps.ledger.findRetried(executor.windows, chatId, request.clientMessageId) : null;
+  let next: Continuation;
   if (retried) {
     const stored = await storedTurnAfter(deps, retried);
     if (!needsRegeneration(stored)) {
       claim.release();
-      return replayStoredTurn(retried, stored);
+      return replayStoredTurn(retried, stored, await siblingsOf(deps.db, chatId, [retried.seq, stored.reply!.seq]));
     }
+    next = await retryFrom(branchDeps(deps), executor, retried, stored);
+  } else {
+    next = request.branch ? await branchFrom(branchDeps(deps), executor, chatId, request.branch) : followHead(deps.ledger, chatId);
   }
   const reservation = deps.limiter.reserve(startedAt);
+  // Refusals are behind us: the chat now shows the branch the turn continues.
+  if (next.path) deps.ledger.moveHead(executor.windows, chatId, next.path, next.from);
+  const asked = next.asked;
   const userMessage =
-    retried ??
+    asked ??
     messageRow({
       chatId,
       seq: deps.ledger.takeSeq(chatId),
+      parentSeq: next.from,
       role: 'user',
       content: request.content,
       clientMessageId: request.clientMessageId ?? null,
       createdAt: startedAt,
     });
+  const userSiblings = asked ? asked.siblings : next.siblings;
 
   const stream = new TurnStream((event) => deps.broadcast(chatId, event));
   let accepted = false;
@@ -112,16 +124,19 @@ async function beginTurn(
     accepted = true;
     // Storage writes, after the model request has left: the output gate holds this turn's
     // events (the acknowledgment first) until they are confirmed, but not the request.
-    if (!retried) deps.ledger.acceptUserMessage(userMessage);
+    if (!asked) deps.ledger.acceptUserMessage({ ...userMessage, siblings: userSiblings });
     reservation.commit();
     deps.cache.countTurn(warm);
-    stream.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
+    stream.emit({ event: 'user_message', data: { message: serializeMessage({ ...userMessage, siblings: userSiblings }) } });
     void beat(startedAt).catch(() => undefined);
     deps.accepted(chatId);
   };
   const turn = {
     chatId,
     userMessage,
+    // A new user message is answered by an only child; a stored one by a sibling of the replies it has.
+    replyFrom: asked ? next.from! : userMessage.seq,
+    replySiblings: asked ? next.siblings : ONLY_CHILD,
     startedAt,
     claim,
     stream,
@@ -144,16 +159,18 @@ async function prepareChat(deps: TurnStartDeps, request: SendMessageRequest): Pr
 async function storedTurnAfter(deps: TurnStartDeps, userMessage: ChatMessage): Promise<StoredTurn> {
   await deps.ledger.flush();
   const following = await pageMessages(deps.db, userMessage.chatId, { after: userMessage.seq, limit: RETRY_LOOKAHEAD });
-  return storedTurn(following.messages);
+  return storedTurn(userMessage, following.messages);
 }
 
+const branchDeps = (deps: TurnStartDeps) => ({ db: deps.db, ledger: deps.ledger, windowSize: deps.config.historyWindow + 1 });
+
 /** The stored turn for the retrying client only: the other tabs saw it when it happened. */
-function replayStoredTurn(userMessage: ChatMessage, stored: StoredTurn): ReadableStream<Uint8Array> {
+function replayStoredTurn(userMessage: ChatMessage, stored: StoredTurn, places: Map<number, SiblingsDto>): ReadableStream<Uint8Array> {
   const replay = new TurnStream(() => undefined);
-  replay.emit({ event: 'user_message', data: { message: serializeMessage(userMessage) } });
+  replay.emit({ event: 'user_message', data: { message: serializeMessage({ ...userMessage, siblings: places.get(userMessage.seq) }) } });
   for (const call of stored.toolCalls) replay.emit({ event: 'tool_call', data: call });
   for (const result of stored.toolResults) replay.emit({ event: 'tool_result', data: result });
-  replay.emit({ event: 'assistant_message', data: { message: serializeMessage(stored.reply!) } });
+  replay.emit({ event: 'assistant_message', data: { message: serializeMessage({ ...stored.reply!, siblings: places.get(stored.reply!.seq) }) } });
   replay.emit({ event: 'done', data: {} });
   replay.close();
   return replay.readable;
@@ -162,6 +179,8 @@ function replayStoredTurn(userMessage: ChatMessage, stored: StoredTurn): Readabl
 interface Generation {
   chatId: string;
   userMessage: ChatMessage;
+  replyFrom: number;
+  replySiblings: SiblingsDto;
   startedAt: number;
   claim: Claim;
   stream: TurnStream;
@@ -195,7 +214,16 @@ async function generate(deps: TurnStartDeps, executor: BuiltExecutor, g: Generat
         store: (...messages) => ledger.store(...messages),
         finish: (message, checkpointId) => ledger.finish(message, checkpointId),
       },
-      { chatId, userMessage: g.userMessage, startedAt: g.startedAt, signal: claim.active.controller.signal, stream, progress: claim.active.progress },
+      {
+        chatId,
+        userMessage: g.userMessage,
+        parentSeq: g.replyFrom,
+        siblings: g.replySiblings,
+        startedAt: g.startedAt,
+        signal: claim.active.controller.signal,
+        stream,
+        progress: claim.active.progress,
+      },
     );
   } catch (error) {
     logError('turn failed', error, { chatId }); // scrubbed: SPEC §13

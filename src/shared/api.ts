@@ -85,6 +85,12 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
+/** PUT /chats/:id/head (SPEC §16): the branch now shown, and the first page of its path. */
+export interface HeadPage extends MessagePage {
+  /** The newest leaf under the message asked for: where the path ends. */
+  headSeq: number;
+}
+
 export interface SessionDto {
   id: string;
   chatId: string;

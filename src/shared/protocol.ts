@@ -33,9 +33,19 @@ export interface MessageTimings {
   d1BeforeFirstToken?: number | null;
 }
 
+/** A message's place among the messages with the same parent (SPEC §16), 1-based, in seq order. */
+export interface SiblingsDto {
+  index: number;
+  count: number;
+}
+
 export interface MessageDto {
   id: string;
   seq: number;
+  /** The message this one follows; null for a first message (SPEC §16). */
+  parentSeq: number | null;
+  /** Other versions of this message (an edit, a regenerated reply) are its siblings: "‹ 2 / 3 ›". */
+  siblings: SiblingsDto;
   role: MessageRole;
   content: string;
   toolCalls: ToolCallDto[] | null;
@@ -63,6 +73,8 @@ export interface LiveEvents extends Omit<TurnEvents, 'done'> {
   snapshot: { lastSeq: number; inFlight: { messageId: string; text: string; toolCalls: ToolCallDto[] } | null };
   /** The chat's draft changed in another tab or device (empty text: cleared). */
   draft: { text: string; updatedAt: number };
+  /** Another tab switched the chat to another branch: reload the path ending at `seq` (SPEC §16). */
+  head: { seq: number };
 }
 
 export type TurnEventName = keyof TurnEvents;

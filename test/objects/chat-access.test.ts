@@ -52,7 +52,7 @@ describe('chat access', () => {
     expect(await refusal(access.check(theirChat.id))).toBe('404 not_found');
     expect(await refusal(access.check(theirChat.id))).toBe('404 not_found');
     expect(await refusal(access.owned(theirChat.id))).toBe('404 not_found');
-    expect(await refusal(access.ownedWithLatest(theirChat.id, 10))).toBe('404 not_found');
+    expect(await refusal(access.ownedWithPath(theirChat.id, 10))).toBe('404 not_found');
     expect(access.knows(theirChat.id)).toBe(false);
     expect(log.readsOf('chats')).toBe(4);
   });
@@ -66,15 +66,27 @@ describe('chat access', () => {
     expect(access.knows(notesChat.id)).toBe(false);
   });
 
-  it('reads ownership and the newest messages in one round trip, ascending', async () => {
+  it('reads ownership and the newest messages of the head’s path in one round trip, ascending', async () => {
     const { owner } = await ownerOf();
     const chat = await new ChatAccess(loggedDb().db, owner).create();
     await seedMessages(chat.id, 12);
+    // Another branch: 13 and 14 follow 9, but the head stays at 12.
+    await d1Rows(
+      "INSERT INTO chat_messages (id, chat_id, seq, parent_seq, role, content, status, created_at) VALUES (?, ?, 13, 9, 'assistant', 'other', 'complete', 1), (?, ?, 14, 13, 'user', 'other', 'complete', 1)",
+      crypto.randomUUID(),
+      chat.id,
+      crypto.randomUUID(),
+      chat.id,
+    );
+    await d1Rows('UPDATE chats SET head_seq = 12 WHERE id = ?', chat.id);
     const { db, log } = loggedDb();
     const access = new ChatAccess(db, owner);
-    const messages = await access.ownedWithLatest(chat.id, 5);
-    expect(messages.map((m) => m.seq)).toEqual([8, 9, 10, 11, 12]);
-    expect(log.statements).toHaveLength(2); // the chat and its messages, in one batch
+    const read = await access.ownedWithPath(chat.id, 5);
+    expect(read.messages.map((m) => m.seq)).toEqual([8, 9, 10, 11, 12]);
+    // 10 and 13 both follow 9: 10 is the first of two.
+    expect(read.messages.map((m) => `${m.siblings.index}/${m.siblings.count}`)).toEqual(['1/1', '1/1', '1/2', '1/1', '1/1']);
+    expect(read).toMatchObject({ hasMore: true, headSeq: 12, lastSeq: 14 });
+    expect(log.statements).toHaveLength(2); // the chat and its path, in one batch
     await access.check(chat.id);
     expect(log.statements).toHaveLength(2);
   });

@@ -14,7 +14,7 @@ import { d1Rows, flakyDb, loggedDb, ownerOf } from './harness';
 /** A reply's checkpoint as a generation leaves it between two flushes. */
 function checkpoint(chatId: string, content = 'The first half of a reply that never'): Checkpoint {
   const at = Date.now();
-  return { messageId: crypto.randomUUID(), chatId, seq: 2, content, toolCalls: [], model: 'mock-model', startedAt: at - 500, updatedAt: at };
+  return { messageId: crypto.randomUUID(), chatId, seq: 2, parentSeq: 1, content, toolCalls: [], model: 'mock-model', startedAt: at - 500, updatedAt: at };
 }
 
 /** Crash replay wired as the executor wires it, over the object's real storage. */

@@ -143,7 +143,7 @@ describe('session open', () => {
     await seedMessages(chat.id, 60);
     const opened = await runInDurableObject(stub, async (_i, state) => {
       const { open, ledger } = await opener(state, db, owner);
-      ledger.store(messageRow({ chatId: chat.id, seq: 61, role: 'user', content: 'only in the outbox so far' }));
+      ledger.store(messageRow({ chatId: chat.id, seq: 61, parentSeq: 60, role: 'user', content: 'only in the outbox so far' }));
       return open({ clientInstanceId: 'tab', chatId: chat.id });
     });
     expect(opened.messages).toHaveLength(50);

@@ -5,6 +5,8 @@ export function message(seq: number, overrides: Partial<MessageDto> = {}): Messa
   return {
     id: `m${seq}`,
     seq,
+    parentSeq: seq > 1 ? seq - 1 : null,
+    siblings: { index: 1, count: 1 },
     role: 'assistant',
     content: `message ${seq}`,
     toolCalls: null,

@@ -11,6 +11,11 @@ export interface Checkpoint {
   messageId: string;
   chatId: string;
   seq: number;
+  /**
+   * The message the reply follows (SPEC §16), so a reply recovered after a crash lands on the
+   * branch it was written on. Null only in a checkpoint saved before branches existed.
+   */
+  parentSeq: number | null;
   content: string;
   toolCalls: ToolCallRecord[];
   model: string;
@@ -27,6 +32,7 @@ type Row = {
   model: string;
   started_at: number;
   updated_at: number;
+  parent_seq: number | null;
 };
 
 export class CheckpointStore {
@@ -36,13 +42,18 @@ export class CheckpointStore {
     this.#sql = sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS checkpoints (
       message_id TEXT PRIMARY KEY, chat_id TEXT NOT NULL, seq INTEGER NOT NULL, content TEXT NOT NULL,
-      tool_calls TEXT NOT NULL, model TEXT NOT NULL, started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+      tool_calls TEXT NOT NULL, model TEXT NOT NULL, started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+      parent_seq INTEGER
     )`);
+    // An object created before branches has the table without the column: CREATE … IF NOT EXISTS left it so.
+    const hasParent = sql.exec<{ n: number }>("SELECT count(*) AS n FROM pragma_table_info('checkpoints') WHERE name = 'parent_seq'").one().n > 0;
+    if (!hasParent) sql.exec('ALTER TABLE checkpoints ADD COLUMN parent_seq INTEGER');
   }
 
   save(c: Checkpoint): void {
     this.#sql.exec(
-      'INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT OR REPLACE INTO checkpoints (message_id, chat_id, seq, content, tool_calls, model, started_at, updated_at, parent_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       c.messageId,
       c.chatId,
       c.seq,
@@ -51,6 +62,7 @@ export class CheckpointStore {
       c.model,
       c.startedAt,
       c.updatedAt,
+      c.parentSeq,
     );
   }
 
@@ -66,6 +78,8 @@ export class CheckpointStore {
         messageId: r.message_id,
         chatId: r.chat_id,
         seq: r.seq,
+        // A reply checkpointed before branches followed the message right before it.
+        parentSeq: r.parent_seq ?? (r.seq > 1 ? r.seq - 1 : null),
         content: r.content,
         toolCalls: JSON.parse(r.tool_calls) as ToolCallRecord[],
         model: r.model,

@@ -8,7 +8,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { AppConfig } from '../../shared/config';
 import { serializeMessage } from '../../db/serialize';
 import type { ChatMessage } from '../../db/schema';
-import type { MessageStatus, MessageTimings } from '../../shared/protocol';
+import type { MessageStatus, MessageTimings, SiblingsDto } from '../../shared/protocol';
 import type { BuiltExecutor } from '../executor-build';
 import { toWindowMessage } from '../history-window';
 import type { ToolCallRecord } from '../history-window';
@@ -41,10 +41,13 @@ export interface TurnDeps {
   toolContext: ToolContext;
   nextSeq(): number;
   /** Makes intermediate messages (tool calls and results) durable and part of the window. */
-  store(...messages: ChatMessage[]): void;
+  store(...messages: ReplyMessage[]): void;
   /** Makes the final assistant message durable now; settles once everything pending is in D1. */
-  finish(message: ChatMessage, checkpointId: string): Promise<void>;
+  finish(message: ReplyMessage, checkpointId: string): Promise<void>;
 }
+
+/** A message of the reply, the first with its place among the replies to the same message. */
+export type ReplyMessage = ChatMessage & { siblings?: SiblingsDto | undefined };
 
 /** What the live channel shows a tab that joins mid-reply. */
 export interface TurnProgress {
@@ -56,6 +59,13 @@ export interface TurnProgress {
 export interface TurnInput {
   chatId: string;
   userMessage: ChatMessage;
+  /**
+   * The message the reply follows (SPEC §16): the user message, or — when a failed turn is
+   * retried — the last of its tool results. Each message of the reply follows the one before.
+   */
+  parentSeq: number;
+  /** The first message of the reply among the other replies to `parentSeq` (a regeneration has some). */
+  siblings: SiblingsDto;
   startedAt: number;
   signal: AbortSignal;
   stream: TurnStream;
@@ -72,6 +82,15 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
   const conversation = await buildContext(deps, input);
   clock.buildMs = Date.now() - input.startedAt;
   deps.clock.mark('build');
+  // The message the next one follows, and the place of the reply's first message among its siblings.
+  let parentSeq = input.parentSeq;
+  let siblings: SiblingsDto | undefined = input.siblings;
+  const place = (message: ChatMessage): ReplyMessage => {
+    const placed = { ...message, siblings };
+    parentSeq = message.seq;
+    siblings = undefined;
+    return placed;
+  };
 
   /** Stores the round's reply, complete or with the failure that ended it, and ends the stream. */
   const settle = async (content: string, failure: TurnFailure | null, seq: number, messageId: string) => {
@@ -79,18 +98,21 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
     const status: MessageStatus = failure === null ? 'complete' : failure.code === 'interrupted' ? 'interrupted' : 'error';
     deps.clock.mark('store');
     const timings: MessageTimings = { ...clock, totalMs: Date.now() - input.startedAt, stages: deps.clock.stages(), d1BeforeFirstToken };
-    const message = messageRow({
-      id: messageId,
-      chatId: input.chatId,
-      seq,
-      role: 'assistant',
-      content,
-      status,
-      model: executor.model,
-      promptTokens: usage.prompt || null,
-      completionTokens: usage.completion || null,
-      timings,
-    });
+    const message = place(
+      messageRow({
+        id: messageId,
+        chatId: input.chatId,
+        seq,
+        parentSeq,
+        role: 'assistant',
+        content,
+        status,
+        model: executor.model,
+        promptTokens: usage.prompt || null,
+        completionTokens: usage.completion || null,
+        timings,
+      }),
+    );
     const inD1 = deps.finish(message, messageId);
     // A stop is the user's own doing: the partial reply is the answer, not an error.
     if (failure && failure.code !== 'interrupted') stream.emit({ event: 'error', data: { code: failure.code, message: failure.message } });
@@ -109,6 +131,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
       messageId,
       chatId: input.chatId,
       seq,
+      parentSeq,
       content: '',
       toolCalls: [] as ToolCallRecord[],
       model: executor.model,
@@ -164,15 +187,18 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
     }
 
     // A tool round: the call and each result are stored as messages, then the model goes on.
-    const callMessage = messageRow({
-      id: messageId,
-      chatId: input.chatId,
-      seq,
-      role: 'assistant',
-      content: reply.content,
-      toolCalls: reply.toolCalls,
-      model: executor.model,
-    });
+    const callMessage = place(
+      messageRow({
+        id: messageId,
+        chatId: input.chatId,
+        seq,
+        parentSeq,
+        role: 'assistant',
+        content: reply.content,
+        toolCalls: reply.toolCalls,
+        model: executor.model,
+      }),
+    );
     deps.store(callMessage);
     deps.checkpoints.remove(messageId);
     conversation.push({ role: 'assistant', content: reply.content || null, tool_calls: reply.toolCalls.map(toModelToolCall) });
@@ -186,7 +212,11 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
           ? await executor.tools.run(call.name, call.arguments, deps.toolContext)
           : refusedToolCall(config.maxToolCallsPerRound);
       clock.toolMs += Date.now() - started;
-      deps.store(messageRow({ chatId: input.chatId, seq: deps.nextSeq(), role: 'tool', content: outcome.result, toolCallId: call.id, name: call.name }));
+      deps.store(
+        place(
+          messageRow({ chatId: input.chatId, seq: deps.nextSeq(), parentSeq, role: 'tool', content: outcome.result, toolCallId: call.id, name: call.name }),
+        ),
+      );
       stream.emit({ event: 'tool_result', data: { id: call.id, name: call.name, result: outcome.result } });
       conversation.push({ role: 'tool', tool_call_id: call.id, content: outcome.result });
     }

@@ -1,16 +1,31 @@
 /** A whole conversation as a download (GET /chats/:id/export). */
+import { pathIn, withSiblings } from '../../db/message-paths';
 import type { Chat, ChatMessage } from '../../db/schema';
 import { serializeChat, serializeMessage } from '../../db/serialize';
 
+/**
+ * Every message of the chat, every branch (SPEC §16): each carries its parent and its place
+ * among its siblings, and `headSeq` names the branch the chat shows, so the tree can be rebuilt.
+ */
 export function exportJson(chat: Chat, messages: ChatMessage[]): string {
-  return JSON.stringify({ chat: serializeChat(chat), messages: messages.map(serializeMessage), exportedAt: Date.now() }, null, 2);
+  return JSON.stringify(
+    {
+      chat: serializeChat(chat),
+      headSeq: pathIn(messages, chat.headSeq).at(-1)?.seq ?? null,
+      messages: withSiblings(messages).map(serializeMessage),
+      exportedAt: Date.now(),
+    },
+    null,
+    2,
+  );
 }
 
 const ROLE_HEADINGS = { user: 'You', assistant: 'Assistant', tool: 'Tool' } as const;
 
+/** The conversation the chat shows: the path from its first message to its head. */
 export function exportMarkdown(chat: Chat, messages: ChatMessage[]): string {
   const lines = [`# ${chat.title}`, '', `_${chat.agentName} · started ${new Date(chat.createdAt).toISOString()}_`, ''];
-  for (const m of messages) {
+  for (const m of pathIn(messages, chat.headSeq)) {
     const when = new Date(m.createdAt).toISOString();
     if (m.role === 'tool') {
       lines.push(`> **${m.name ?? 'tool'}** → \`${m.content.replace(/`/g, "'")}\``, '');

@@ -3,9 +3,10 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AgentName } from '../../shared/agents';
-import { allMessages, pageAround, pageMessages } from '../../db/messages';
+import { allMessages, pageAround } from '../../db/messages';
 import { findOwnedChat, listChats } from '../../db/chats';
 import { exportFileName, exportJson, exportMarkdown } from '../chats/export';
+import { pagePath } from '../../db/message-paths';
 import { serializeChat, serializeMessage } from '../../db/serialize';
 import { createDb } from '../../db/client';
 import type { Chat } from '../../db/schema';
@@ -19,6 +20,7 @@ import { validate } from '../validation';
 import { agentName } from './params';
 import { chatLiveRoutes } from './turns';
 import { chatTransparencyRoutes } from './chat-transparency';
+import { chatBranchRoutes } from './chat-branches';
 import { chatImportRoutes } from './chat-import';
 import { chatShareRoutes } from './chat-shares';
 import type { AroundPage } from '../../shared/api';
@@ -110,13 +112,15 @@ export const chatRoutes = new Hono<HonoEnv>()
       const { hasMoreBefore, hasMoreAfter } = page;
       return c.json({ messages: page.messages.map(serializeMessage), hasMore: hasMoreBefore, hasMoreBefore, hasMoreAfter } satisfies AroundPage);
     }
-    const page = await pageMessages(createDb(c.env.DB), chat.id, query);
+    // The head's path (SPEC §16); `before` pages on up the path of the message named.
+    const page = await pagePath(createDb(c.env.DB), chat.id, { before: query.before, limit: query.limit });
     return c.json({ messages: page.messages.map(serializeMessage), hasMore: page.hasMore });
   })
   .get('/:id/export', validate('param', idParam), validate('query', exportQuery), async (c) => {
     const chat = await ownedChat(c, c.req.valid('param').id);
     const messages = await allMessages(createDb(c.env.DB), chat.id);
     const { format } = c.req.valid('query');
+    // JSON: the whole tree (every branch, each message with its parent); markdown: the head's path.
     const body = format === 'json' ? exportJson(chat, messages) : exportMarkdown(chat, messages);
     const extension = format === 'json' ? 'json' : 'md';
     c.header('Content-Type', format === 'json' ? 'application/json; charset=utf-8' : 'text/markdown; charset=utf-8');
@@ -125,5 +129,6 @@ export const chatRoutes = new Hono<HonoEnv>()
   })
   .route('/', chatImportRoutes)
   .route('/', chatShareRoutes)
+  .route('/', chatBranchRoutes)
   .route('/', chatTransparencyRoutes)
   .route('/', chatLiveRoutes);

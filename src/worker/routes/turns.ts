@@ -22,7 +22,16 @@ import { validate } from '../validation';
 /** Length is checked against MAX_MESSAGE_CHARS per deployment; this cap only bounds parsing. */
 const content = plainText(60_000);
 
-export const turnSendBody = z.strictObject({ content, clientMessageId: idSchema.optional(), sessionId: idSchema.optional() });
+/** A message's seq as a client names it. */
+export const seqSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+/** `parentSeq` edits (SPEC §16): the new message goes after it (null: a new first message), not after the head. */
+export const turnSendBody = z.strictObject({
+  content,
+  clientMessageId: idSchema.optional(),
+  sessionId: idSchema.optional(),
+  parentSeq: seqSchema.nullable().optional(),
+});
 
 /** Mounted at /chats before the chats sub-app: a turn authenticates by signature alone. */
 export const chatTurnRoutes = new Hono<HonoEnv>()
@@ -35,7 +44,8 @@ export const chatTurnRoutes = new Hono<HonoEnv>()
       const owner = agentName ? { userId, agentName } : await chatDirectory.find(requestDb(c), userId, chatId);
       return owner && { owner, chatId };
     };
-    const { stream } = await startTurn(c, locate, c.req.valid('json'));
+    const { parentSeq, ...body } = c.req.valid('json');
+    const { stream } = await startTurn(c, locate, { ...body, branch: parentSeq === undefined ? undefined : { kind: 'edit', parentSeq } });
     if (wantsEventStream(c)) return eventStreamResponse(c, stream);
     const { toolResults: _results, ...turn } = await collectTurn(stream);
     if (turn.error && turn.message?.status === 'error') throw new ApiError('upstream_error', turn.error.message);

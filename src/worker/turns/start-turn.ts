@@ -5,9 +5,12 @@ import { ApiError, notFound } from '../../shared/errors';
 import type { Owner } from '../../shared/owner';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
+import type { TurnBranch } from '../../objects/rpc-contract';
 
 export interface TurnRequest {
+  /** Unused by a regeneration, which asks again what was asked. */
   content: string;
+  branch?: TurnBranch | undefined;
   clientMessageId?: string | undefined;
   sessionId?: string | undefined;
 }
@@ -26,8 +29,9 @@ export function wantsEventStream(c: Context<HonoEnv>): boolean {
  */
 export async function startTurn(c: Context<HonoEnv>, locate: () => Promise<TurnTarget>, request: TurnRequest): Promise<{ chatId: string; stream: ReadableStream<Uint8Array> }> {
   const { maxMessageChars } = readConfig(c.env);
-  if (!request.content.trim()) throw new ApiError('bad_request', 'content: must not be empty');
-  if (request.content.length > maxMessageChars) throw new ApiError('bad_request', `content: must be at most ${maxMessageChars} characters`);
+  const asks = request.branch?.kind !== 'regenerate';
+  if (asks && !request.content.trim()) throw new ApiError('bad_request', 'content: must not be empty');
+  if (asks && request.content.length > maxMessageChars) throw new ApiError('bad_request', `content: must be at most ${maxMessageChars} characters`);
   const target = await locate();
   if (!target) throw notFound('Chat');
   const { owner, chatId } = target;

@@ -152,6 +152,9 @@ export function applyLiveFrame(view: LiveView, frame: LiveFrame, ownTurn: string
     case 'draft':
       // Drafts belong to the composer, not to the conversation.
       return step(view);
+    case 'head':
+      // Another tab switched branches (SPEC §16). Not followed yet: parseLiveFrame drops the frame.
+      return step(view);
     case 'error': {
       if (view.socketTurn === 'own' || (view.socketTurn === null && ownTurn !== null) || !remoteSlotFree(c)) return step(view);
       // The failed turn is the chat's latest user message: show its error (and Retry) here too.
