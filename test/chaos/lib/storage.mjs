@@ -1,0 +1,116 @@
+// Straight to the files `wrangler dev --persist-to <dir>` keeps: the local D1 database and
+// each Durable Object's own SQLite database (the executors' outbox, checkpoints and live
+// sessions), opened with node:sqlite. SQLite's WAL lets us read them while wrangler dev runs.
+// The write log is a set of triggers in D1: counting costs the app nothing and assumes nothing.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize } from 'node:v8';
+
+// node:sqlite prints an ExperimentalWarning on Node 22; the soak's output is a report.
+const { DatabaseSync } = await (async () => {
+  const emit = process.emitWarning;
+  process.emitWarning = (warning, ...rest) => (String(warning).includes('SQLite') ? undefined : emit.call(process, warning, ...rest));
+  try {
+    return await import('node:sqlite');
+  } finally {
+    process.emitWarning = emit;
+  }
+})();
+
+const EXECUTOR_DIR = ['v3', 'do', 'clarity-edge-AgentExecutor'];
+
+function sqliteFiles(dir) {
+  return readdirSync(dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
+}
+
+export function openD1(persistDir) {
+  const dir = join(persistDir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const files = existsSync(dir) ? sqliteFiles(dir) : [];
+  if (files.length !== 1) throw new Error(`expected one local D1 database in ${dir}, found ${files.join(', ') || 'none'}`);
+  const db = new DatabaseSync(join(dir, files[0]));
+  db.exec('PRAGMA busy_timeout = 5000');
+  return db;
+}
+
+/**
+ * A row per write to the app's tables. For chat_messages: the message and its chat; for
+ * chats: the chat and its updated_at before and after (a touch names the message it was for
+ * by that time, see audit.mjs). The id orders writes; kills are recorded as ids too.
+ */
+export function installWriteLog(db) {
+  db.exec(`CREATE TABLE IF NOT EXISTS chaos_write_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, op TEXT NOT NULL,
+    chat_id TEXT, msg_id TEXT, role TEXT, old_updated INTEGER, new_updated INTEGER)`);
+  const all = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'chaos_write_log')").all();
+  // A full-text index is a virtual table with shadow tables: no triggers there, and its writes follow the app's own.
+  const virtual = all.filter((t) => /^CREATE VIRTUAL/i.test(t.sql ?? '')).map((t) => t.name);
+  const tables = all.map((t) => t.name).filter((name) => !virtual.some((v) => name === v || name.startsWith(`${v}_`)));
+  for (const table of tables) {
+    for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
+      const row = op === 'DELETE' ? 'OLD' : 'NEW';
+      let columns = "NULL, NULL, NULL, NULL, NULL";
+      if (table === 'chat_messages') columns = `${row}.chat_id, ${row}.id, ${row}.role, NULL, NULL`;
+      if (table === 'chats') columns = `${row}.id, NULL, NULL, ${op === 'INSERT' ? 'NULL' : 'OLD.updated_at'}, ${op === 'DELETE' ? 'NULL' : 'NEW.updated_at'}`;
+      db.exec(
+        `CREATE TRIGGER IF NOT EXISTS chaos_log_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN ` +
+          `INSERT INTO chaos_write_log (tbl, op, chat_id, msg_id, role, old_updated, new_updated) VALUES ('${table}', '${op}', ${columns}); END`,
+      );
+    }
+  }
+}
+
+/** The last write logged so far: taken while wrangler dev is dead, it separates before and after a kill. */
+export function lastWriteId(db) {
+  return db.prepare('SELECT coalesce(max(id), 0) AS id FROM chaos_write_log').get().id;
+}
+
+/** One executor's own storage, as the alarm and the next wake find it. */
+export function readExecutors(persistDir) {
+  const dir = join(persistDir, ...EXECUTOR_DIR);
+  if (!existsSync(dir)) return [];
+  const alarms = readAlarms(dir);
+  return sqliteFiles(dir).map((file) => {
+    const db = new DatabaseSync(join(dir, file), { readOnly: true });
+    db.exec('PRAGMA busy_timeout = 5000');
+    try {
+      const has = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name));
+      const all = (table, sql = `SELECT * FROM ${table}`) => (has.has(table) ? db.prepare(sql).all().map((r) => ({ ...r })) : []);
+      const kv = new Map(all('_cf_KV').map((r) => [r.key, decode(r.value)]));
+      const id = file.replace(/\.sqlite$/, '');
+      return {
+        id,
+        name: kv.get('executor-name') ?? null,
+        stats: kv.get('executor-stats') ?? null,
+        outbox: all('outbox').map((r) => ({ id: r.id, entry: JSON.parse(r.entry) })),
+        checkpoints: all('checkpoints'),
+        liveSessions: all('live_sessions'),
+        alarmAt: alarms.get(id) ?? null,
+      };
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/** The runtime's alarm table: when each object's alarm is due. */
+function readAlarms(dir) {
+  const file = join(dir, 'metadata.sqlite');
+  if (!existsSync(file)) return new Map();
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    return new Map(db.prepare('SELECT actor_id, scheduled_time FROM _cf_ALARM').all().map((r) => [r.actor_id, Number(r.scheduled_time)]));
+  } catch {
+    return new Map();
+  } finally {
+    db.close();
+  }
+}
+
+/** KV values are stored V8-serialised, the format node:v8 reads. */
+function decode(value) {
+  try {
+    return deserialize(Buffer.from(value));
+  } catch {
+    return null;
+  }
+}
