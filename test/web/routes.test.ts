@@ -14,6 +14,7 @@ describe('parseRoute', () => {
   it('treats anything else as not found', () => {
     expect(parseRoute('/assistant/c/bad%00id')).toEqual({ name: 'not-found' });
     expect(parseRoute('/Assistant/x/y')).toEqual({ name: 'not-found' });
+    expect(parseRoute('/%E0')).toEqual({ name: 'not-found' }); // a malformed escape, not a crash
   });
 
   it('builds the paths it parses', () => {

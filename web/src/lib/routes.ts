@@ -12,7 +12,12 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const AGENT = /^[a-z][a-z0-9_-]{0,31}$/;
 
 export function parseRoute(pathname: string): Route {
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return { name: 'not-found' }; // a malformed escape such as /%E0
+  }
   const [first, second, third] = parts;
   if (parts.length === 0) return { name: 'home' };
   if (first === 'login' && parts.length === 1) return { name: 'login' };
