@@ -118,6 +118,34 @@ export async function pagePathWithTip(db: Db, chatId: string, o: PathOptions): P
   return { ...toPathPage(rows, o), ...toTip(tip) };
 }
 
+/**
+ * The page of `limit` messages centred on message `seq` (a search result opened at its
+ * message), ascending: about half the path leading to it, the rest from it on — towards the
+ * head when the message is on the head's path, else towards the newest leaf under it (the
+ * branch the result belongs to). Near either end the other side fills the page. A seq that is
+ * not in the chat centres on where it would be on the head's path. The part after the message
+ * walks from the head (or leaf) down to it: O(its distance from there), not O(page).
+ */
+export async function pagePathAround(db: Db, chatId: string, seq: number, limit: number): Promise<{ messages: TreeMessage[]; hasMoreBefore: boolean; hasMoreAfter: boolean }> {
+  const leading = { before: seq, limit };
+  const onward = { after: seq - 1, limit };
+  const [leadingRows, onwardRows] = await db.batch([pathQuery(db, chatId, leading), pathQuery(db, chatId, onward)]);
+  const before = toPathPage(leadingRows, leading);
+  let after = toPathPage(onwardRows, onward);
+  if (after.messages[0]?.seq !== seq) {
+    const leaf = await newestLeafUnder(db, chatId, seq);
+    if (leaf !== null) after = await pagePath(db, chatId, { from: leaf, ...onward });
+  }
+  const wantBefore = Math.floor((limit - 1) / 2);
+  const takeAfter = Math.min(after.messages.length, limit - Math.min(wantBefore, before.messages.length));
+  const takeBefore = Math.min(before.messages.length, limit - takeAfter);
+  return {
+    messages: [...before.messages.slice(before.messages.length - takeBefore), ...after.messages.slice(0, takeAfter)],
+    hasMoreBefore: before.hasMore || before.messages.length > takeBefore,
+    hasMoreAfter: after.hasMore || after.messages.length > takeAfter,
+  };
+}
+
 export async function chatTip(db: Db, chatId: string): Promise<ChatTip> {
   return toTip(await tipQuery(db, chatId));
 }

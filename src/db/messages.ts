@@ -1,5 +1,5 @@
 /** chat_messages: pages for readers; the executor's ledger does the writing. */
-import { and, asc, desc, eq, gt, gte, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
 import type { Db } from './client';
 import { chatMessages } from './schema';
 import type { ChatMessage } from './schema';
@@ -31,41 +31,6 @@ export async function pageMessages(db: Db, chatId: string, o: MessagePageOptions
     .orderBy(desc(chatMessages.seq))
     .limit(o.limit + 1);
   return { messages: rows.slice(0, o.limit).reverse(), hasMore: rows.length > o.limit };
-}
-
-/**
- * The page of `limit` messages centred on `seq` (opening a search result at its message), in
- * ascending seq: about half before it, the rest from it on; near either end of the chat the
- * other side fills the page. A seq that is not in the chat centres on where it would be.
- */
-export async function pageAround(
-  db: Db,
-  chatId: string,
-  seq: number,
-  limit: number,
-): Promise<{ messages: ChatMessage[]; hasMoreBefore: boolean; hasMoreAfter: boolean }> {
-  const [before, from] = await db.batch([
-    db
-      .select()
-      .from(chatMessages)
-      .where(and(eq(chatMessages.chatId, chatId), lt(chatMessages.seq, seq)))
-      .orderBy(desc(chatMessages.seq))
-      .limit(limit + 1),
-    db
-      .select()
-      .from(chatMessages)
-      .where(and(eq(chatMessages.chatId, chatId), gte(chatMessages.seq, seq)))
-      .orderBy(asc(chatMessages.seq))
-      .limit(limit + 1),
-  ]);
-  const wantBefore = Math.floor((limit - 1) / 2);
-  const takeAfter = Math.min(from.length, limit - Math.min(wantBefore, before.length));
-  const takeBefore = Math.min(before.length, limit - takeAfter);
-  return {
-    messages: [...before.slice(0, takeBefore).reverse(), ...from.slice(0, takeAfter)],
-    hasMoreBefore: before.length > takeBefore,
-    hasMoreAfter: from.length > takeAfter,
-  };
 }
 
 export async function allMessages(db: Db, chatId: string): Promise<ChatMessage[]> {

@@ -3,10 +3,10 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AgentName } from '../../shared/agents';
-import { allMessages, pageAround } from '../../db/messages';
+import { allMessages } from '../../db/messages';
 import { findOwnedChat, listChats } from '../../db/chats';
 import { exportFileName, exportJson, exportMarkdown } from '../chats/export';
-import { pagePath } from '../../db/message-paths';
+import { pagePath, pagePathAround } from '../../db/message-paths';
 import { serializeChat, serializeMessage } from '../../db/serialize';
 import { createDb } from '../../db/client';
 import type { Chat } from '../../db/schema';
@@ -107,8 +107,8 @@ export const chatRoutes = new Hono<HonoEnv>()
       return c.json(await viaExecutor(executorFor(c.env, owner).messagesAfter(chat.id, query.after, query.limit)));
     }
     if (query.around !== undefined) {
-      // Opening a search result at its message (SPEC §15); hasMore keeps its meaning: older ones exist.
-      const page = await pageAround(createDb(c.env.DB), chat.id, query.around, query.limit);
+      // Opening a search result at its message (SPEC §15) on its path (§16); hasMore keeps its meaning: older ones exist.
+      const page = await pagePathAround(createDb(c.env.DB), chat.id, query.around, query.limit);
       const { hasMoreBefore, hasMoreAfter } = page;
       return c.json({ messages: page.messages.map(serializeMessage), hasMore: hasMoreBefore, hasMoreBefore, hasMoreAfter } satisfies AroundPage);
     }
