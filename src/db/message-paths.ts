@@ -126,7 +126,12 @@ export async function pagePathWithTip(db: Db, chatId: string, o: PathOptions): P
  * not in the chat centres on where it would be on the head's path. The part after the message
  * walks from the head (or leaf) down to it: O(its distance from there), not O(page).
  */
-export async function pagePathAround(db: Db, chatId: string, seq: number, limit: number): Promise<{ messages: TreeMessage[]; hasMoreBefore: boolean; hasMoreAfter: boolean }> {
+export async function pagePathAround(
+  db: Db,
+  chatId: string,
+  seq: number,
+  limit: number,
+): Promise<{ messages: TreeMessage[]; hasMoreBefore: boolean; hasMoreAfter: boolean }> {
   const leading = { before: seq, limit };
   const onward = { after: seq - 1, limit };
   const [leadingRows, onwardRows] = await db.batch([pathQuery(db, chatId, leading), pathQuery(db, chatId, onward)]);
