@@ -118,6 +118,23 @@ describe('chats written without branches', () => {
     expect(await storedTree(chatId)).toEqual(before);
   });
 
+  it('keeps an edited first message a root in a chat that had no head yet (its first write since the migration)', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const insert = env.DB.prepare("INSERT INTO chat_messages (id, chat_id, seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?)");
+    await env.DB.batch([1, 2].map((seq) => insert.bind(crypto.randomUUID(), chatId, seq, seq === 1 ? 'user' : 'assistant', `old ${seq}`, seq)));
+    await abortAllDurableObjects();
+    const edited = await turn(caller, chatId, 'a new start [[tokens:2]]', { parentSeq: null });
+    expect(edited.user).toMatchObject({ seq: 3, parentSeq: null, siblings: { index: 2, count: 2 } });
+    expect(await storedTree(chatId)).toEqual([
+      [1, null],
+      [2, 1],
+      [3, null],
+      [4, 3],
+    ]);
+    expect(placesOf((await page(caller, chatId)).messages)).toEqual(['3:2/2', '4:1/1']);
+  });
+
   it('gives a row written with no parent into a chat with no head the previous message as parent (seeds, imports, old code)', async () => {
     const caller = await signUp();
     const chatId = await newChat(caller);

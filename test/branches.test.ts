@@ -47,12 +47,10 @@ describe('an edit', () => {
       ['user', `second question edited ${tag} [[tokens:2]]`],
     ]);
 
-    // Pages and a new tab's session show the new path, with the edited message's place.
+    // Pages (and, below, a new tab's session) show the new path, with the edited message's place.
     const shown = await page(caller, chatId);
     expect(placesOf(shown.messages)).toEqual(['1:1/1', '2:1/1', '7:2/2', '8:1/1']);
     expectOnePath(shown.messages);
-    const tab = await openSession(caller, { chatId, clientInstanceId: crypto.randomUUID() });
-    expect(placesOf(tab.messages)).toEqual(['1:1/1', '2:1/1', '7:2/2', '8:1/1']);
 
     // The next message follows the head on a warm executor: no D1 before its first token, and
     // the model still sees only the new path.
@@ -66,6 +64,8 @@ describe('an edit', () => {
     expect(said).toContain(tag);
     expect(said).not.toContain('bravo');
     expect(said).not.toContain('charlie');
+    const tab = await openSession(caller, { chatId, clientInstanceId: crypto.randomUUID() });
+    expect(placesOf(tab.messages)).toEqual(['1:1/1', '2:1/1', '7:2/2', '8:1/1', '9:1/1', '10:1/1']);
   });
 
   it('edits a first message with parentSeq null: a new root, and the model sees nothing before it', async () => {
@@ -179,12 +179,14 @@ describe('switching the head', () => {
     expect(await b.next((f) => f.type === 'head')).toEqual({ type: 'head', seq: 6 });
 
     expect(seqsOf((await page(caller, chatId)).messages)).toEqual([1, 2, 3, 4, 5, 6]);
-    const reopened = await openSession(caller, { chatId, clientInstanceId: crypto.randomUUID() });
-    expect(seqsOf(reopened.messages)).toEqual([1, 2, 3, 4, 5, 6]);
 
+    // The executor's window follows: the next turn is warm, on the branch shown.
     const tag = marker();
     const next = await turn(caller, chatId, `five golf ${tag} [[tokens:2]]`);
     expect(next.user).toMatchObject({ seq: 11, parentSeq: 6 });
+    expect(next.reply.timings).toMatchObject({ d1BeforeFirstToken: 0 });
+    const reopened = await openSession(caller, { chatId, clientInstanceId: crypto.randomUUID() });
+    expect(seqsOf(reopened.messages)).toEqual([1, 2, 3, 4, 5, 6, 11, 12]);
     const said = JSON.stringify((await modelRequests(tag))[0].messages);
     expect(said).toContain('charlie');
     expect(said).not.toContain('echo');
@@ -228,6 +230,8 @@ describe('pages along the head’s path', () => {
     expect(seqsOf(older.messages)).toEqual([7, 8]);
     expect(older.hasMore).toBe(true);
     expect(seqsOf((await page(caller, chatId, '?before=7&limit=5')).messages)).toEqual([1, 2]);
+    // A tab still showing the other branch pages on up its own path.
+    expect(seqsOf((await page(caller, chatId, '?before=5&limit=5')).messages)).toEqual([1, 2, 3, 4]);
     const newest = await page(caller, chatId, '?limit=3');
     expect(seqsOf(newest.messages)).toEqual([8, 9, 10]);
     expect(newest.hasMore).toBe(true);
