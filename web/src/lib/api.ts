@@ -6,8 +6,11 @@
 import type { AgentName } from '../../../src/shared/agents';
 import type {
   AgentsResponse,
+  AroundPage,
   AuthResult,
   ChatDto,
+  ContextDto,
+  DraftDto,
   ChatPage,
   HealthDto,
   InstructionsDto,
@@ -170,8 +173,21 @@ export const api = {
     create: (agent: string) => call<{ chat: ChatDto }>('POST', '/chats', { json: { agent } }),
     get: (chatId: string) => call<{ chat: ChatDto }>('GET', `/chats/${id(chatId)}`),
     update: (chatId: string, patch: ChatPatch) => call<{ chat: ChatDto }>('PATCH', `/chats/${id(chatId)}`, { json: patch }),
-    remove: (chatId: string) => call<void>('DELETE', `/chats/${id(chatId)}`),
+    /** `memories: 'delete'` also deletes the memories the chat wrote; by default they are kept. */
+    remove: (chatId: string, memories: 'delete' | 'keep' = 'keep') =>
+      call<void>('DELETE', `/chats/${id(chatId)}`, { query: { memories: memories === 'delete' ? 'delete' : undefined } }),
     messages: (chatId: string, query: MessagesQuery) => call<MessagePage>('GET', `/chats/${id(chatId)}/messages`, { query: { ...query } }),
+    /** The page centred on one message (opening a chat at it). */
+    around: (chatId: string, seq: number, limit?: number) =>
+      call<AroundPage>('GET', `/chats/${id(chatId)}/messages`, { query: { around: seq, limit } }),
+    /** What the next turn would send the model (SPEC §14). */
+    context: (chatId: string) => call<ContextDto>('GET', `/chats/${id(chatId)}/context`),
+    /** The memories this chat wrote. */
+    memories: (chatId: string) => call<{ memories: MemoryDto[] }>('GET', `/chats/${id(chatId)}/memories`),
+    draft: (chatId: string) => call<{ draft: DraftDto | null }>('GET', `/chats/${id(chatId)}/draft`),
+    /** Empty text clears; `sessionId` keeps the saving tab from being told its own text. */
+    saveDraft: (chatId: string, text: string, sessionId?: string) =>
+      call<void>('PUT', `/chats/${id(chatId)}/draft`, { json: { text, ...(sessionId ? { sessionId } : {}) } }),
     stop: (chatId: string) => call<void>('POST', `/chats/${id(chatId)}/stop`),
   },
   sessions: {
