@@ -177,8 +177,12 @@ async function killLoop(server, d1, until) {
     await server.kill();
     // Nothing writes D1 while the app is dead: this id separates the writes before the kill from the replays after it.
     killBoundaries.push(lastWriteId(d1));
+    // Alarms the objects believe in but the runtime does not hold, as the kill left them: when a lost alarm appeared.
+    const alarmsAdrift = readExecutors(persistDir)
+      .filter((e) => e.objectAlarmAt !== null && e.alarmAt === null)
+      .map((e) => ({ executor: e.name, objectAlarmAt: e.objectAlarmAt }));
     const restartMs = await server.start();
-    kills.push({ atS: Math.round((at - runStarted) / 1000), restartMs });
+    kills.push({ at, atS: Math.round((at - runStarted) / 1000), restartMs, lastWriteBefore: killBoundaries.at(-1), alarmsAdrift });
     log(`kill ${kills.length} at ${kills.at(-1).atS} s; back in ${restartMs} ms`);
   }
 }

@@ -56,14 +56,19 @@ export class Audit {
   // ── the executors' own storage, after one alarm cycle ────────────────────────────────────
 
   executorStorage(executors) {
+    const now = Date.now();
+    // getAlarm() answers a time the runtime's scheduler does not have: it will never fire, and the
+    // executor keeps it because an earlier alarm is kept (src/objects/alarm-scheduler.ts).
+    const lost = executors.filter((e) => e.objectAlarmAt !== null && e.alarmAt === null && e.objectAlarmAt < now);
+    this.figures.lostAlarms = lost.map((e) => ({ executor: e.name, objectAlarmAt: e.objectAlarmAt, overdueMs: now - e.objectAlarmAt, liveSessions: e.liveSessions.length, outbox: e.outbox.length, checkpoints: e.checkpoints.length }));
     const leftovers = [];
     for (const e of executors) {
       for (const row of e.outbox) {
         const entry = row.entry;
         const chatId = entry.kind === 'message' ? entry.message.chatId : entry.chatId;
-        leftovers.push({ executor: e.name, kind: `outbox ${entry.kind}`, chatId, seq: entry.message?.seq, alarmAt: e.alarmAt, entry });
+        leftovers.push({ executor: e.name, kind: `outbox ${entry.kind}`, chatId, seq: entry.message?.seq, ...alarmsOf(e), entry });
       }
-      for (const c of e.checkpoints) leftovers.push({ executor: e.name, kind: 'checkpoint', chatId: c.chat_id, seq: c.seq, alarmAt: e.alarmAt, startedAt: c.started_at });
+      for (const c of e.checkpoints) leftovers.push({ executor: e.name, kind: 'checkpoint', chatId: c.chat_id, seq: c.seq, ...alarmsOf(e), startedAt: c.started_at });
     }
     const withContext = leftovers.map((l) => ({ ...l, d1: this.context(l.chatId, l.seq) }));
     this.add('no orphan checkpoints or outbox rows remain after one alarm cycle', executors.length, withContext);
@@ -74,7 +79,7 @@ export class Audit {
   sessions(executors) {
     const rows = this.db.prepare('SELECT id, chat_id, is_active, created_at, last_heartbeat_at, ended_at, end_reason FROM chat_sessions').all();
     const active = rows.filter((r) => r.is_active).map((r) => ({ session: r.id, chatId: r.chat_id, row: { ...r } }));
-    for (const e of executors) for (const s of e.liveSessions) active.push({ session: s.id, chatId: s.chat_id, executor: e.name, liveSession: s, alarmAt: e.alarmAt });
+    for (const e of executors) for (const s of e.liveSessions) active.push({ session: s.id, chatId: s.chat_id, executor: e.name, liveSession: s, ...alarmsOf(e) });
     this.add('every session has ended once its client left (none active in D1 or in an executor)', rows.length, active);
 
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -184,10 +189,11 @@ export class Audit {
   // ── D1 writes ────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Each message row is inserted once and never changed. Each chat touch (chats UPDATE of
-   * updated_at) is attributed to the message whose created_at it set. A reply's writes are its
-   * row and its touch; a second touch for the same message is a replay only when a kill lies
-   * between the two — otherwise it is a write too many.
+   * Each message row is inserted once and never changed. Each chat touch (the chats UPDATE of
+   * updated_at and head, one per chat per flush) is attributed to the message whose created_at
+   * it set: the newest of its flush. A reply's writes are its row and, when it was the newest
+   * of its flush, that touch; a second touch for the same message is a replay only when a kill
+   * lies between the two — otherwise it is a write too many.
    */
   writes() {
     const rowWrites = new Map();
@@ -205,9 +211,9 @@ export class Audit {
     }
     this.add('every message row is written to D1 once (one INSERT, never updated)', this.messages.length, onceWrong);
 
+    // Every stored message brings a touch (at = its created_at); a flush merges a chat's touches into one, at the newest.
     const touchable = new Map();
     for (const m of this.messages) {
-      if (m.role === 'tool' || (m.role === 'assistant' && m.toolCalls?.length)) continue;
       const key = `${m.chat_id} ${m.created_at}`;
       if (!touchable.has(key)) touchable.set(key, []);
       touchable.get(key).push(m);
@@ -275,6 +281,11 @@ export class Audit {
     }
     return out;
   }
+}
+
+/** An executor's alarm as it sees it and as the runtime will fire it. */
+function alarmsOf(e) {
+  return { objectAlarmAt: e.objectAlarmAt, runtimeAlarmAt: e.alarmAt };
 }
 
 function countBy(items, key) {

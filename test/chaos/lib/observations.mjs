@@ -5,6 +5,7 @@
 export class Observations {
   counters = {
     visits: 0,
+    sleeps: 0,
     turnsAttempted: 0,
     acknowledged: 0,
     completed: 0,

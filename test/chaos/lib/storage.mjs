@@ -84,6 +84,8 @@ export function readExecutors(persistDir) {
         outbox: all('outbox').map((r) => ({ id: r.id, entry: JSON.parse(r.entry) })),
         checkpoints: all('checkpoints'),
         liveSessions: all('live_sessions'),
+        // The object's own record of its alarm (what getAlarm() answers) and the runtime's scheduler's: they should agree.
+        objectAlarmAt: has.has('_cf_METADATA') ? nanosToMs(bigInts(db, 'SELECT value FROM _cf_METADATA WHERE key = 1')[0]?.value) : null,
         alarmAt: alarms.get(id) ?? null,
       };
     } finally {
@@ -98,12 +100,23 @@ function readAlarms(dir) {
   if (!existsSync(file)) return new Map();
   const db = new DatabaseSync(file, { readOnly: true });
   try {
-    return new Map(db.prepare('SELECT actor_id, scheduled_time FROM _cf_ALARM').all().map((r) => [r.actor_id, Number(r.scheduled_time)]));
-  } catch {
-    return new Map();
+    const rows = bigInts(db, 'SELECT actor_id, scheduled_time FROM _cf_ALARM');
+    return new Map(rows.map((r) => [r.actor_id, nanosToMs(r.scheduled_time)]));
   } finally {
     db.close();
   }
+}
+
+/** Rows with integers as BigInt: nanosecond times do not fit a double. */
+function bigInts(db, sql) {
+  const statement = db.prepare(sql);
+  statement.setReadBigInts(true);
+  return statement.all();
+}
+
+/** The runtime keeps alarm times in nanoseconds since the epoch. */
+function nanosToMs(value) {
+  return value === undefined || value === null ? null : Number(BigInt(value) / 1_000_000n);
 }
 
 /** KV values are stored V8-serialised, the format node:v8 reads. */

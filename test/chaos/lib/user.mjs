@@ -79,6 +79,10 @@ export class SimUser {
     }
     const actions = this.random.int(3, 10);
     for (let i = 0; i < actions && !this.run.stopping(); i++) {
+      if (this.random.chance(0.03)) {
+        await this.#sleep(tabs);
+        continue;
+      }
       const tab = this.random.pick(tabs);
       const other = tabs.find((t) => t !== tab);
       // Now and then both tabs send at once: one of them meets `busy` and retries.
@@ -87,6 +91,16 @@ export class SimUser {
       await this.run.wait(this.random.int(this.run.config.thinkMs / 2, (this.run.config.thinkMs * 3) / 2));
     }
     await this.#leave(tabs);
+  }
+
+  /**
+   * A laptop lid closed for longer than SESSION_TTL_S: no beats, sockets gone without a word.
+   * The alarm expires the sessions; on waking, the heartbeat's 410 (or the refused socket) re-opens them.
+   */
+  async #sleep(tabs) {
+    this.run.obs.count('sleeps');
+    const ms = this.run.config.app.sessionTtlS * 1000 + this.random.int(2000, 8000);
+    await Promise.all(tabs.map((tab) => tab.sleep(ms)));
   }
 
   /** The latest chat (no chatId), an older one, or a new one. */
@@ -184,7 +198,8 @@ export class SimUser {
         continue;
       }
       if (answer.status !== 200) {
-        if (answer.code === 'busy') obs.count('busy');
+        // A 409 whose body died with the server cannot be told from busy: the client retries, as for busy.
+        if (answer.code === 'busy' || (answer.status === 409 && answer.code === null)) obs.count('busy');
         else if (answer.status === 429) obs.count('rateLimited');
         else if (answer.status === 410) obs.count('gone');
         else if (answer.status >= 500) obs.count('serverErrors');
@@ -315,6 +330,20 @@ class Tab {
       await this.open(this.chatId);
     })().finally(() => (this.#reopening = null));
     return this.#reopening;
+  }
+
+  async sleep(ms) {
+    this.#stopBeats();
+    if (this.link) {
+      this.run.links.delete(this.link);
+      this.link.close(4001);
+      this.link = null;
+    }
+    await this.run.wait(ms);
+    if (this.#leaving || !this.session) return;
+    this.#startBeats();
+    await this.#beat();
+    if (this.withSocket && this.session && !this.link) this.#connect();
   }
 
   #connect() {
