@@ -53,13 +53,21 @@ export const headOf = (chatId: string): SQL =>
 /**
  * The seqs of the path ending at `start`, walked towards the root. `m.seq < path.seq` makes
  * every step go to an older message, so even a malformed row cannot make the walk loop.
+ * SQLite materialises a CTE read inside IN (…) whole before any LIMIT applies, so the walk
+ * bounds itself: `kept` counts the messages so far that `keep` accepts, and the walk stops
+ * once it has `take` of them (or, with `stopAtOrBelow`, at the first message at or below it).
  */
-function walkUp(chatId: string, start: SQL, o: { stopAtOrBelow?: number | undefined }): SQL {
-  const stop = o.stopAtOrBelow === undefined ? sql`` : sql` AND path.seq > ${o.stopAtOrBelow}`;
-  return sql`WITH RECURSIVE path(seq, parent_seq) AS (
-    SELECT seq, parent_seq FROM chat_messages WHERE chat_id = ${chatId} AND seq = (${start})
+function walkUp(chatId: string, start: SQL, o: { keep?: (seq: SQL) => SQL; take?: number; stopAtOrBelow?: number | undefined }): SQL {
+  const keep = o.keep ?? (() => sql`1`);
+  const bounds = [
+    ...(o.take === undefined ? [] : [sql`path.kept < ${o.take}`]),
+    ...(o.stopAtOrBelow === undefined ? [] : [sql`path.seq > ${o.stopAtOrBelow}`]),
+  ];
+  const where = bounds.length ? sql` WHERE ${sql.join(bounds, sql` AND `)}` : sql``;
+  return sql`WITH RECURSIVE path(seq, parent_seq, kept) AS (
+    SELECT seq, parent_seq, (${keep(sql`seq`)}) FROM chat_messages WHERE chat_id = ${chatId} AND seq = (${start})
     UNION ALL
-    SELECT m.seq, m.parent_seq FROM path JOIN chat_messages m ON m.chat_id = ${chatId} AND m.seq = path.parent_seq AND m.seq < path.seq${stop}
+    SELECT m.seq, m.parent_seq, path.kept + (${keep(sql`m.seq`)}) FROM path JOIN chat_messages m ON m.chat_id = ${chatId} AND m.seq = path.parent_seq AND m.seq < path.seq${where}
   )`;
 }
 
@@ -74,10 +82,11 @@ export function pathQuery(db: Db, chatId: string, o: PathOptions) {
     // `before` is normally the oldest message a client holds: the page is what led to it.
     const start = sql`CASE WHEN EXISTS (SELECT 1 FROM chat_messages b WHERE b.chat_id = ${chatId} AND b.seq = ${o.before})
       THEN (SELECT b.parent_seq FROM chat_messages b WHERE b.chat_id = ${chatId} AND b.seq = ${o.before}) ELSE (${head}) END`;
-    // The outer LIMIT ends the recursion: the walk goes no further than the page.
-    seqs = sql`${walkUp(chatId, start, {})} SELECT seq FROM path WHERE seq < ${o.before} LIMIT ${o.limit + 1}`;
+    const before = o.before;
+    const keep = (seq: SQL) => sql`${seq} < ${before}`;
+    seqs = sql`${walkUp(chatId, start, { keep, take: o.limit + 1 })} SELECT seq FROM path WHERE seq < ${before}`;
   } else {
-    seqs = sql`${walkUp(chatId, head, {})} SELECT seq FROM path LIMIT ${o.limit + 1}`;
+    seqs = sql`${walkUp(chatId, head, { take: o.limit + 1 })} SELECT seq FROM path`;
   }
   return db
     .select({ ...getTableColumns(chatMessages), siblingIndex, siblingCount })
