@@ -277,9 +277,8 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     } catch {
       // the runtime already completed the close handshake
     }
-    if (attachment?.sessionId && CLEAN_CLOSE_CODES.has(code)) {
-      await this.#serial.run(() => this.#sessions.endById(attachment.sessionId, 'unload'));
-    }
+    const sessionId = attachment?.sessionId;
+    if (sessionId) await this.#serial.run(() => this.#sessions.socketClosed(socket, sessionId, CLEAN_CLOSE_CODES.has(code)));
   }
 
   override async webSocketMessage(): Promise<void> {
