@@ -75,6 +75,7 @@ class ChatStore {
   #socket: LiveSocket | null = null;
   #socketKey: string | null = null;
   #socketTurn: SocketTurn = null;
+  #turnEnded = new Set<(chatId: string) => void>();
 
   constructor() {
     sessions.onReopened((result) => {
@@ -89,6 +90,12 @@ class ChatStore {
     addEventListener('online', () => {
       if (this.#socket && !this.#socket.healthy) this.#socket.reconnect();
     });
+  }
+
+  /** Runs when a turn on the open chat ended, this tab's or another's (what the agent sees has changed). */
+  onTurnEnded(listener: (chatId: string) => void) {
+    this.#turnEnded.add(listener);
+    return () => this.#turnEnded.delete(listener);
   }
 
   /** Show a chat: opens this tab's session on it (or on the agent's latest chat when chatId is null). */
@@ -398,6 +405,7 @@ class ChatStore {
 
   /** A turn can change the chat (its first message sets the title): re-read it and the list. */
   async #refreshChat(chatId: string) {
+    for (const listener of this.#turnEnded) listener(chatId);
     void chatList.refresh();
     try {
       const { chat } = await api.chats.get(chatId);
