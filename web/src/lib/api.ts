@@ -178,8 +178,7 @@ export const api = {
       call<void>('DELETE', `/chats/${id(chatId)}`, { query: { memories: memories === 'delete' ? 'delete' : undefined } }),
     messages: (chatId: string, query: MessagesQuery) => call<MessagePage>('GET', `/chats/${id(chatId)}/messages`, { query: { ...query } }),
     /** The page centred on one message (opening a chat at it). */
-    around: (chatId: string, seq: number, limit?: number) =>
-      call<AroundPage>('GET', `/chats/${id(chatId)}/messages`, { query: { around: seq, limit } }),
+    around: (chatId: string, seq: number, limit?: number) => call<AroundPage>('GET', `/chats/${id(chatId)}/messages`, { query: { around: seq, limit } }),
     /** What the next turn would send the model (SPEC §14). */
     context: (chatId: string) => call<ContextDto>('GET', `/chats/${id(chatId)}/context`),
     /** The memories this chat wrote. */

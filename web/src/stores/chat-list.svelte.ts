@@ -145,11 +145,12 @@ class ChatListStore {
     }
   }
 
-  async remove(id: string): Promise<boolean> {
+  /** `memories: 'delete'` also deletes the memories the chat wrote (SPEC §14); by default they are kept. */
+  async remove(id: string, memories: 'delete' | 'keep' = 'keep'): Promise<boolean> {
     const before = this.chats;
     this.chats = this.chats.filter((c) => c.id !== id);
     try {
-      await api.chats.remove(id);
+      await api.chats.remove(id, memories);
       return true;
     } catch (error) {
       this.chats = before;

@@ -2,6 +2,7 @@
  * The chat list's row actions: one row at a time shows its menu, its delete confirmation or its
  * rename field, and each action keeps the open chat's header in step with the list.
  */
+import { api } from '../lib/api';
 import { paths } from '../lib/routes';
 import { chat } from './chat.svelte';
 import { chatList } from './chat-list.svelte';
@@ -17,6 +18,9 @@ class ChatRowMenu {
   renaming = $state<string | null>(null);
   /** The rename field's text. */
   renameValue = $state('');
+  /** How many memories the chat being deleted wrote (null until known), and whether they go with it. */
+  chatMemories = $state<number | null>(null);
+  deleteMemories = $state(false);
 
   toggle(id: string) {
     this.confirmingDelete = false;
@@ -28,8 +32,17 @@ class ChatRowMenu {
     this.confirmingDelete = false;
   }
 
-  askDelete() {
+  /** The confirmation says how many memories the chat wrote, which are kept unless the user ticks otherwise. */
+  async askDelete(c: ChatSummary): Promise<void> {
     this.confirmingDelete = true;
+    this.chatMemories = null;
+    this.deleteMemories = false;
+    try {
+      const { memories } = await api.chats.memories(c.id);
+      if (this.openFor === c.id && this.confirmingDelete) this.chatMemories = memories.length;
+    } catch {
+      // The confirmation stays as it was: deleting keeps the memories.
+    }
   }
 
   cancelDelete() {
@@ -64,7 +77,8 @@ class ChatRowMenu {
   async remove(c: ChatSummary): Promise<void> {
     this.close();
     const wasOpen = chat.chat?.id === c.id;
-    if ((await chatList.remove(c.id)) && wasOpen) {
+    const memories = this.deleteMemories && this.chatMemories ? 'delete' : 'keep';
+    if ((await chatList.remove(c.id, memories)) && wasOpen) {
       chat.close();
       router.navigate(paths.chat(c.agentName));
     }

@@ -62,6 +62,8 @@ class ChatStore {
   stopping = $state(false);
   /** The live socket is connected and answering: other tabs' turns show as they stream. */
   live = $state(false);
+  /** A message of the open chat to scroll to and mark (opened from a memory's source). */
+  focus = $state<{ chatId: string; seq: number } | null>(null);
 
   items = $derived(chatItems(this.conversation));
   /** A send is waiting for the user to sign in again, in place. */
@@ -76,6 +78,7 @@ class ChatStore {
   #socketKey: string | null = null;
   #socketTurn: SocketTurn = null;
   #turnEnded = new Set<(chatId: string) => void>();
+  #focusWanted: { chatId: string; seq: number } | null = null;
 
   constructor() {
     sessions.onReopened((result) => {
@@ -114,6 +117,7 @@ class ChatStore {
       this.chat = null;
       this.conversation = emptyConversation();
       this.draft = '';
+      this.focus = null;
     }
     try {
       const result = await sessions.open(agent, chatId);
@@ -123,6 +127,7 @@ class ChatStore {
       this.hasMore = result.hasMore;
       this.draft = auth.user ? this.#drafts.get(auth.user.id, result.chat.id) : '';
       this.#follow();
+      if (this.#focusWanted?.chatId === result.chat.id) void this.#showFocus();
       return result.chat;
     } catch (error) {
       if (token === this.#loadToken) this.loadError = messageOf(error);
@@ -142,6 +147,34 @@ class ChatStore {
     this.chat = null;
     this.agent = null;
     this.conversation = emptyConversation();
+  }
+
+  /** Show message `seq` of `chatId` once that chat is open (the caller navigates there): the page around it, scrolled to and marked. */
+  openAt(chatId: string, seq: number) {
+    this.focus = null;
+    this.#focusWanted = { chatId, seq };
+    if (this.chat?.id === chatId && !this.loading) void this.#showFocus();
+  }
+
+  async #showFocus() {
+    const wanted = this.#focusWanted;
+    const chatId = this.chat?.id;
+    if (!wanted || wanted.chatId !== chatId) return;
+    this.#focusWanted = null;
+    if (!this.conversation.messages.some((m) => m.seq === wanted.seq)) {
+      try {
+        const page = await api.chats.around(chatId, wanted.seq, PAGE_SIZE);
+        if (this.chat?.id !== chatId) return;
+        // The page around it, then on to the newest: the live channel and catch-up expect the newest held.
+        this.conversation = { ...this.conversation, messages: mergeMessages([], page.messages) };
+        this.hasMore = page.hasMoreBefore;
+        if (page.hasMoreAfter) await this.catchUp();
+      } catch {
+        // The message is gone (or unreachable): the chat stays open at its end, unmarked.
+        return;
+      }
+    }
+    if (this.chat?.id === chatId) this.focus = wanted;
   }
 
   setDraft(text: string) {
