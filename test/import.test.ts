@@ -175,6 +175,48 @@ describe('POST /chats/import: an export of this app', () => {
     expect((await imported(elsewhere, file)).skipped).toEqual([{ title: 'Groceries', reason: 'Already imported' }]);
   });
 
+  it('keeps the tree of a branched chat: seqs, parents, the head and every branch', async () => {
+    const owner = await signUp();
+    const chatId = await createChat(owner);
+    const insert = env.DB.prepare(
+      "INSERT INTO chat_messages (id, chat_id, seq, parent_seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'complete', ?)",
+    );
+    const rows: [number, number | null, string, string][] = [
+      [1, null, 'user', 'Plan a trip'],
+      [2, 1, 'assistant', 'Where to?'],
+      [3, 2, 'user', 'Lisbon'],
+      [4, 3, 'assistant', 'Lisbon it is'],
+      [5, 2, 'user', 'Porto, actually'],
+      [6, 5, 'assistant', 'Porto it is'],
+    ];
+    await env.DB.batch([
+      env.DB.prepare('UPDATE chats SET head_seq = 4 WHERE id = ?').bind(chatId),
+      ...rows.map(([seq, parent, role, content]) => insert.bind(crypto.randomUUID(), chatId, seq, parent, role, content, 1_700_000_000_000 + seq)),
+    ]);
+    const file = await (await call('GET', `/chats/${chatId}/export?format=json`, { caller: owner })).text();
+
+    const elsewhere = await signUp();
+    const [copy] = (await imported(elsewhere, file)).imported;
+    expect(copy).toMatchObject({ messages: 6 });
+    const tree = await env.DB.prepare('SELECT seq, parent_seq, content FROM chat_messages WHERE chat_id = ? ORDER BY seq').bind(copy!.chatId).all();
+    expect(tree.results.map((m) => [m.seq, m.parent_seq, m.content])).toEqual(rows.map(([seq, parent, , content]) => [seq, parent, content]));
+    // The branch the chat showed when exported is the one it shows now.
+    expect((await messagesOf(elsewhere, copy!.chatId)).map((m) => m.content)).toEqual(['Plan a trip', 'Where to?', 'Lisbon', 'Lisbon it is']);
+  });
+
+  it('refuses an export whose tree does not hold together', async () => {
+    const caller = await signUp();
+    const chat = { id: 'assistant_x', title: 't', createdAt: 1, updatedAt: 1 };
+    const message = (seq: number, parentSeq: number | null) => ({ seq, parentSeq, role: 'user', content: 'x', createdAt: 1 });
+    const cases: [unknown, RegExp][] = [
+      [{ chat, messages: [message(1, null), message(2, 3), message(3, 1)] }, /parentSeq of message 2 \(3\) is not an earlier message/],
+      [{ chat, messages: [message(1, null), message(1, null)] }, /seq 1 appears twice/],
+      [{ chat, headSeq: 9, messages: [message(1, null)] }, /headSeq: 9 is not the seq of a message/],
+    ];
+    for (const [body, reason] of cases) expect(await expectError(await importFile(caller, JSON.stringify(body)), 400, 'bad_request')).toMatch(reason);
+    expect(await footprint(caller.userId)).toEqual({ chats: 0, messages: 0, sources: 0 });
+  });
+
   it('does not copy a chat into the account that still has it', async () => {
     const owner = await signUp();
     const { chatId, file } = await exportedChat(owner);

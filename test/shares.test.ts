@@ -75,8 +75,39 @@ describe('shared links', () => {
       ['tool', 'Used create_task'],
       ['assistant', 'Done…'],
     ]);
-    // The tool's arguments and JSON result, the task's id: none of it.
-    expect(JSON.stringify(body)).not.toMatch(/"title"|arguments|\\"id\\"/);
+    // The tool's arguments and its JSON result (the task's id and fields): none of it. Stringified,
+    // JSON inside a message's content would show as escaped quotes.
+    expect(JSON.stringify(body.messages)).not.toMatch(/\\"|arguments/);
+    expect(body.messages.map((m) => Object.keys(m).sort())).toEqual(Array(3).fill(['content', 'createdAt', 'role']));
+  });
+
+  it('shows the branch the chat showed when shared, not the others (SPEC §16)', async () => {
+    const caller = await signUp();
+    const chatId = await createChat(caller);
+    const insert = env.DB.prepare(
+      "INSERT INTO chat_messages (id, chat_id, seq, parent_seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'complete', ?)",
+    );
+    await env.DB.batch([
+      env.DB.prepare('UPDATE chats SET head_seq = 6 WHERE id = ?').bind(chatId),
+      ...(
+        [
+          [1, null, 'user', 'Plan a trip'],
+          [2, 1, 'assistant', 'Where to?'],
+          [3, 2, 'user', 'Lisbon'],
+          [4, 3, 'assistant', 'Lisbon it is'],
+          [5, 2, 'user', 'Porto, actually'],
+          [6, 5, 'assistant', 'Porto it is'],
+        ] as const
+      ).map(([seq, parent, role, content]) => insert.bind(crypto.randomUUID(), chatId, seq, parent, role, content, seq)),
+    ]);
+    const porto = await share(caller, chatId);
+    expect(porto.uptoSeq).toBe(6);
+    await expectStatus(200, 'PUT', `/chats/${chatId}/head`, { caller, body: { seq: 4 } });
+    const lisbon = await share(caller, chatId);
+    expect(lisbon.uptoSeq).toBe(4);
+    const contents = async (id: string) => (await (await readShared(id)).json<Shared>()).messages.map((m) => m.content);
+    expect(await contents(porto.id)).toEqual(['Plan a trip', 'Where to?', 'Porto, actually', 'Porto it is']);
+    expect(await contents(lisbon.id)).toEqual(['Plan a trip', 'Where to?', 'Lisbon', 'Lisbon it is']);
   });
 
   it('lists a chat’s shares newest first and revokes one (then 404 in the error shape)', async () => {

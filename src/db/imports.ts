@@ -16,14 +16,16 @@ export interface ImportChatRow {
   title: string;
   createdAt: number;
   updatedAt: number;
+  /** The message the chat shows (SPEC §16). Set with the chat, so no trigger re-parents a root. */
+  headSeq: number;
 }
 
-const chatJson = (c: ImportChatRow) => [c.id, c.sourceKey, c.title, c.createdAt, c.updatedAt];
+const chatJson = (c: ImportChatRow) => [c.id, c.sourceKey, c.title, c.createdAt, c.updatedAt, c.headSeq];
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 /** One message as a row of the messages statement's JSON array (measure it before chunking). */
 export function messageRowJson(m: ChatMessage): string {
-  return JSON.stringify([m.id, m.chatId, m.seq, m.role, m.content, json(m.toolCalls), m.toolCallId, m.name, m.status, m.createdAt]);
+  return JSON.stringify([m.id, m.chatId, m.seq, m.role, m.content, json(m.toolCalls), m.toolCallId, m.name, m.status, m.createdAt, m.parentSeq]);
 }
 
 export interface ImportBatch {
@@ -56,8 +58,8 @@ export function importStatements(d1: D1Database, b: ImportBatch): D1PreparedStat
   return [
     d1
       .prepare(
-        `INSERT INTO chats (id, user_id, agent_name, title, title_locked, created_at, updated_at, archived_at)
-         SELECT ${field(0)}, ?1, ?2, ${field(2)}, 1, ${field(3)}, ${field(4)}, NULL FROM json_each(?3)
+        `INSERT INTO chats (id, user_id, agent_name, title, title_locked, created_at, updated_at, archived_at, head_seq)
+         SELECT ${field(0)}, ?1, ?2, ${field(2)}, 1, ${field(3)}, ${field(4)}, NULL, ${field(5)} FROM json_each(?3)
          WHERE NOT EXISTS (SELECT 1 FROM chat_imports i WHERE i.user_id = ?1 AND i.source_key = ${field(1)})`,
       )
       .bind(b.userId, b.agentName, chatsParam),
@@ -71,8 +73,8 @@ export function importStatements(d1: D1Database, b: ImportBatch): D1PreparedStat
     ...b.messageChunks.map((rows) =>
       d1
         .prepare(
-          `INSERT INTO chat_messages (id, chat_id, seq, role, content, tool_calls, tool_call_id, name, status, created_at)
-           SELECT ${[0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(field).join(', ')} FROM json_each(?1)
+          `INSERT INTO chat_messages (id, chat_id, seq, role, content, tool_calls, tool_call_id, name, status, created_at, parent_seq)
+           SELECT ${[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(field).join(', ')} FROM json_each(?1)
            WHERE EXISTS (SELECT 1 FROM chats c WHERE c.id = ${field(1)})`,
         )
         .bind(`[${rows.join(',')}]`),

@@ -1,9 +1,11 @@
 /**
  * chat_shares: read-only links to a chat as it was when shared (SPEC §15). A share keeps the
- * chat's title and last seq of that moment, so later messages and renames never show.
+ * chat's title and its head of that moment (`uptoSeq`): the link shows the path from the first
+ * message to that head (SPEC §16), so later messages, other branches and renames never show.
  */
-import { and, asc, desc, eq, lte, max } from 'drizzle-orm';
+import { and, asc, desc, eq, lte } from 'drizzle-orm';
 import type { Db } from './client';
+import { chatTip, pathIn } from './message-paths';
 import { chatMessages, chats, chatShares } from './schema';
 import type { Chat, ChatMessage, ChatShare } from './schema';
 
@@ -18,13 +20,10 @@ export function newShareId(): string {
     .replace(/=+$/, '');
 }
 
-/** Shares the chat up to its last stored message. */
+/** Shares the conversation the chat shows now: the path to its head (0 for a chat with no message yet). */
 export async function createShare(db: Db, chat: Chat, now = Date.now()): Promise<ChatShare> {
-  const [last] = await db
-    .select({ seq: max(chatMessages.seq) })
-    .from(chatMessages)
-    .where(eq(chatMessages.chatId, chat.id));
-  const share: ChatShare = { id: newShareId(), chatId: chat.id, userId: chat.userId, title: chat.title, uptoSeq: last?.seq ?? 0, createdAt: now };
+  const { headSeq } = await chatTip(db, chat.id);
+  const share: ChatShare = { id: newShareId(), chatId: chat.id, userId: chat.userId, title: chat.title, uptoSeq: headSeq ?? 0, createdAt: now };
   await db.insert(chatShares).values(share);
   return share;
 }
@@ -43,7 +42,7 @@ export async function deleteShare(db: Db, chatId: string, shareId: string): Prom
   return gone.length > 0;
 }
 
-/** A share with its chat's agent and the messages it covers, in one round trip; null if revoked or unknown. */
+/** A share with its chat's agent and the path it shows, in one round trip; null if revoked or unknown. */
 export async function sharedChat(db: Db, shareId: string): Promise<{ share: ChatShare; agentName: string; messages: ChatMessage[] } | null> {
   const [found, messages] = await db.batch([
     db
@@ -60,5 +59,13 @@ export async function sharedChat(db: Db, shareId: string): Promise<{ share: Chat
       .orderBy(asc(chatMessages.seq)),
   ]);
   const row = found[0];
-  return row ? { share: row.share, agentName: row.agentName, messages: messages.map((m) => m.message) } : null;
+  if (!row) return null;
+  const path =
+    row.share.uptoSeq > 0
+      ? pathIn(
+          messages.map((m) => m.message),
+          row.share.uptoSeq,
+        )
+      : [];
+  return { share: row.share, agentName: row.agentName, messages: path };
 }

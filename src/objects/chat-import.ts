@@ -17,8 +17,12 @@ import { claritySource, exportedChatId } from '../shared/import-source';
 import type { Owner } from '../shared/owner';
 import type { MessageRole, MessageStatus, ToolCallDto } from '../shared/protocol';
 
-/** One message of a conversation to import, in order. */
+/** One message of a conversation to import. */
 export interface ImportMessage {
+  /** Unique in its conversation, ascending in the order written; kept as the message's seq. */
+  seq: number;
+  /** The message it follows (SPEC §16), an earlier seq of the conversation; null for a root. */
+  parentSeq: number | null;
   role: MessageRole;
   content: string;
   toolCalls: ToolCallDto[] | null;
@@ -35,7 +39,10 @@ export interface ImportConversation {
   title: string;
   createdAt: number;
   updatedAt: number;
+  /** Ascending seq. */
   messages: ImportMessage[];
+  /** The message the chat shows (the end of its branch); null: the newest. */
+  headSeq: number | null;
   /** What the file held that the Worker left out (system, hidden, non-text parts), if anything. */
   leftOut: string | null;
 }
@@ -61,6 +68,7 @@ export interface ChatImportDeps {
 interface Row {
   json: string;
   bytes: number;
+  seq: number;
 }
 
 interface Planned {
@@ -152,17 +160,24 @@ function planChat(owner: Owner, conversation: ImportConversation, skip: (title: 
   const chatId = newChatId(owner.agentName);
   const rows: Row[] = [];
   let bytes = 0;
-  let oversized = 0;
+  // A message left out hands its children to its own parent, so every branch still reaches a root.
+  const leftOutParent = new Map<number, number | null>();
+  const kept = (seq: number | null): number | null => {
+    let at = seq;
+    while (at !== null && leftOutParent.has(at)) at = leftOutParent.get(at)!;
+    return at;
+  };
   for (const m of conversation.messages) {
-    const json = messageRowJson(toRow(chatId, rows.length + 1, m));
+    const json = messageRowJson(toRow(chatId, m, kept(m.parentSeq)));
     const size = utf8Bytes(json);
     if (size > MAX_MESSAGE_BYTES) {
-      oversized++;
+      leftOutParent.set(m.seq, kept(m.parentSeq));
       continue;
     }
-    rows.push({ json, bytes: size });
+    rows.push({ json, bytes: size, seq: m.seq });
     bytes += size;
   }
+  const oversized = leftOutParent.size;
   const leftOut = [conversation.leftOut, oversized ? `${oversized} message${oversized === 1 ? '' : 's'} over 1 MB` : null].filter(Boolean).join('; ');
   if (rows.length === 0) {
     skip(conversation.title, leftOut ? `No messages to import (left out: ${leftOut})` : 'No messages to import');
@@ -174,14 +189,16 @@ function planChat(owner: Owner, conversation: ImportConversation, skip: (title: 
     title: conversation.title,
     createdAt: conversation.createdAt,
     updatedAt: conversation.updatedAt,
+    headSeq: kept(conversation.headSeq) ?? rows.at(-1)!.seq,
   };
   return { chat, leftOut, rows, bytes };
 }
 
-function toRow(chatId: string, seq: number, m: ImportMessage): ChatMessage {
+function toRow(chatId: string, m: ImportMessage, parentSeq: number | null): ChatMessage {
   return messageRow({
     chatId,
-    seq,
+    seq: m.seq,
+    parentSeq,
     role: m.role,
     content: m.content,
     toolCalls: m.toolCalls,

@@ -15,6 +15,8 @@ function conversation(key: string, messages: number, contentBytes = 20): ImportC
     createdAt: 1_700_000_000_000,
     updatedAt: 1_700_000_900_000,
     messages: Array.from({ length: messages }, (_, i) => ({
+      seq: i + 1,
+      parentSeq: i === 0 ? null : i,
       role: i % 2 ? 'assistant' : 'user',
       content: `${key} message ${i} ${'é'.repeat(contentBytes / 2)}`,
       toolCalls: null,
@@ -23,6 +25,7 @@ function conversation(key: string, messages: number, contentBytes = 20): ImportC
       status: 'complete',
       createdAt: 1_700_000_000_000 + i,
     })),
+    headSeq: null,
     leftOut: null,
   };
 }
@@ -165,10 +168,10 @@ describe('chat import (executor module)', () => {
     const db = createDb(env.DB);
     await importChats({ db, owner, maxChats: 100 }, [conversation('existing', 1)]);
     const rows = [
-      { id: `assistant_${crypto.randomUUID()}`, sourceKey: 'chatgpt:late1', title: 'late1', createdAt: 1, updatedAt: 1 },
-      { id: `assistant_${crypto.randomUUID()}`, sourceKey: 'chatgpt:late2', title: 'late2', createdAt: 1, updatedAt: 1 },
+      { id: `assistant_${crypto.randomUUID()}`, sourceKey: 'chatgpt:late1', title: 'late1', createdAt: 1, updatedAt: 1, headSeq: 1 },
+      { id: `assistant_${crypto.randomUUID()}`, sourceKey: 'chatgpt:late2', title: 'late2', createdAt: 1, updatedAt: 1, headSeq: 1 },
     ];
-    const message = JSON.stringify([crypto.randomUUID(), rows[0]!.id, 1, 'user', 'hi', null, null, null, 'complete', 1]);
+    const message = JSON.stringify([crypto.randomUUID(), rows[0]!.id, 1, 'user', 'hi', null, null, null, 'complete', 1, null]);
     await env.DB.batch(
       importStatements(env.DB, { userId: owner.userId, agentName: 'assistant', maxChats: 2, chats: rows, messageChunks: [[message]], now: 1 }),
     );
@@ -193,6 +196,11 @@ describe('chat import (executor module)', () => {
     );
     expect(result.skipped).toHaveLength(3);
     const [chat] = await chatsOf(owner);
-    expect(await d1Rows('SELECT seq FROM chat_messages WHERE chat_id = ? ORDER BY seq', chat!.id)).toEqual([{ seq: 1 }, { seq: 2 }]);
+    // The message left out was 2: its child 3 now follows 1, so the branch still reaches the root.
+    expect(await d1Rows('SELECT seq, parent_seq FROM chat_messages WHERE chat_id = ? ORDER BY seq', chat!.id)).toEqual([
+      { seq: 1, parent_seq: null },
+      { seq: 3, parent_seq: 1 },
+    ]);
+    expect(await d1Rows('SELECT head_seq FROM chats WHERE id = ?', chat!.id)).toEqual([{ head_seq: 3 }]);
   });
 });

@@ -70,12 +70,24 @@ function conversationOf(c: Conversation, where: string): ImportConversation {
     }
     const text = textOf(m, left);
     if (text && (role === 'user' || role === 'assistant')) {
-      messages.push({ role, content: text, toolCalls: null, toolCallId: null, name: null, status: 'complete', createdAt: at });
+      // One line: the branch the user saw, each message following the one before.
+      const seq = messages.length + 1;
+      messages.push({
+        seq,
+        parentSeq: seq > 1 ? seq - 1 : null,
+        role,
+        content: text,
+        toolCalls: null,
+        toolCallId: null,
+        name: null,
+        status: 'complete',
+        createdAt: at,
+      });
     }
   }
   const createdAt = toMs(c.create_time) ?? messages[0]?.createdAt ?? lastAt;
   const updatedAt = messages.reduce((latest, m) => Math.max(latest, m.createdAt), Math.max(toMs(c.update_time) ?? 0, createdAt));
-  return { sourceKey: chatGptSource(id), title, createdAt, updatedAt, messages, leftOut: left.describe() };
+  return { sourceKey: chatGptSource(id), title, createdAt, updatedAt, messages, headSeq: null, leftOut: left.describe() };
 }
 
 /** The nodes from the root down to current_node. */
