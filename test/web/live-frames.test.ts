@@ -28,6 +28,12 @@ describe('parseLiveFrame', () => {
     expect(parseLiveFrame('{"type":"user_message","message":{"id":1}}')).toBeNull();
     expect(parseLiveFrame('[1,2]')).toBeNull();
   });
+
+  it("reads another tab's draft frame (SPEC §14), and not a malformed one", () => {
+    expect(parseLiveFrame('{"type":"draft","text":"half a thought","updatedAt":12}')).toEqual({ type: 'draft', text: 'half a thought', updatedAt: 12 });
+    expect(parseLiveFrame('{"type":"draft","text":"","updatedAt":13}')).toEqual({ type: 'draft', text: '', updatedAt: 13 });
+    expect(parseLiveFrame('{"type":"draft","text":"no time"}')).toBeNull();
+  });
 });
 
 describe('a turn sent from another tab', () => {

@@ -184,9 +184,12 @@ export const api = {
     /** The memories this chat wrote. */
     memories: (chatId: string) => call<{ memories: MemoryDto[] }>('GET', `/chats/${id(chatId)}/memories`),
     draft: (chatId: string) => call<{ draft: DraftDto | null }>('GET', `/chats/${id(chatId)}/draft`),
-    /** Empty text clears; `sessionId` keeps the saving tab from being told its own text. */
+    /**
+     * Empty text clears; `sessionId` keeps the saving tab from being told its own text. Quiet on
+     * 401: an expired sign-in must not interrupt typing (the text is kept locally, and sending asks).
+     */
     saveDraft: (chatId: string, text: string, sessionId?: string) =>
-      call<void>('PUT', `/chats/${id(chatId)}/draft`, { json: { text, ...(sessionId ? { sessionId } : {}) } }),
+      call<void>('PUT', `/chats/${id(chatId)}/draft`, { json: { text, ...(sessionId ? { sessionId } : {}) }, quiet401: true }),
     stop: (chatId: string) => call<void>('POST', `/chats/${id(chatId)}/stop`),
   },
   sessions: {

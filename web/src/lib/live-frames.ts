@@ -30,7 +30,7 @@ export interface LiveStep extends LiveView {
   remoteTurnEnded: boolean;
 }
 
-const FRAME_TYPES = new Set<string>(['snapshot', 'user_message', 'delta', 'tool_call', 'tool_result', 'assistant_message', 'error']);
+const FRAME_TYPES = new Set<string>(['snapshot', 'user_message', 'delta', 'tool_call', 'tool_result', 'assistant_message', 'error', 'draft']);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isMessage = (v: unknown): v is MessageDto => isRecord(v) && typeof v.id === 'string' && typeof v.seq === 'number' && typeof v.role === 'string';
@@ -59,6 +59,8 @@ export function parseLiveFrame(text: string): LiveFrame | null {
         return isMessage(value.message);
       case 'delta':
         return typeof value.text === 'string';
+      case 'draft':
+        return typeof value.text === 'string' && typeof value.updatedAt === 'number';
       case 'tool_call':
         return isToolCall(value);
       case 'tool_result':
@@ -150,7 +152,7 @@ export function applyLiveFrame(view: LiveView, frame: LiveFrame, ownTurn: string
       return step({ conversation: endRemote(next), socketTurn: null }, { catchUpThrough: message.seq, remoteTurnEnded: true });
     }
     case 'draft':
-      // Drafts belong to the composer, not to the conversation.
+      // Drafts belong to the composer: the chat store hands them to its draft sync before this.
       return step(view);
     case 'head':
       // Another tab switched branches (SPEC §16). Not followed yet: parseLiveFrame drops the frame.

@@ -4,7 +4,7 @@
  * reload) as they stream. The rules for applying events and frames live in lib/conversation.ts
  * and lib/live-frames.ts; this class does the I/O.
  */
-import type { ChatDto } from '../../../src/shared/api';
+import type { ChatDto, DraftDto } from '../../../src/shared/api';
 import type { LiveFrame, MessageDto, TurnResult } from '../../../src/shared/protocol';
 import { api, ApiError, apiUrl, errorFromResponse, messageOf, networkError } from '../lib/api';
 import {
@@ -20,6 +20,7 @@ import {
   mergeMessages,
 } from '../lib/conversation';
 import type { Conversation, TurnError } from '../lib/conversation';
+import { DraftSync } from '../lib/draft-sync';
 import { DraftStore } from '../lib/drafts';
 import { applyLiveFrame } from '../lib/live-frames';
 import type { SocketTurn } from '../lib/live-frames';
@@ -39,6 +40,10 @@ const CATCH_UP_PAGE_SIZE = 200;
 const CATCH_UP_MAX_PAGES = 10;
 /** A message the server has acknowledged may still be in the executor's outbox, not yet in D1: ask again after these waits. */
 const CATCH_UP_RETRY_MS = [300, 1_000, 3_000];
+/** The composer's text is saved to the server once typing pauses this long (SPEC §14). */
+const DRAFT_SAVE_DELAY_MS = 400;
+/** Another tab's draft does not replace the composer's text within this long of a keystroke here. */
+const DRAFT_EDIT_GRACE_MS = 3_000;
 
 function storage(): Storage | null {
   try {
@@ -71,7 +76,12 @@ class ChatStore {
   /** A reply is streaming: this tab's own, or another tab's seen over the live socket (the server takes one turn at a time). */
   streaming = $derived(this.activeTurn !== null || this.conversation.streaming !== null);
 
-  #drafts = new DraftStore(storage());
+  #drafts = new DraftSync({
+    local: new DraftStore(storage()),
+    save: (chatId, text) => api.chats.saveDraft(chatId, text, sessions.current?.chatId === chatId ? sessions.current.id : undefined),
+    saveDelayMs: DRAFT_SAVE_DELAY_MS,
+    editGraceMs: DRAFT_EDIT_GRACE_MS,
+  });
   #abort: AbortController | null = null;
   #loadToken = 0;
   #socket: LiveSocket | null = null;
@@ -84,14 +94,17 @@ class ChatStore {
     sessions.onReopened((result) => {
       if (result.chat.id !== this.chat?.id) return;
       this.#absorb(result.messages);
+      if (result.draft) this.#remoteDraft(result.chat.id, result.draft);
       this.#follow();
     });
     auth.onSignedIn(() => this.#resumeAfterLogin());
+    auth.onSignedIn(() => this.#drafts.resume());
     // A closing tab says so on its socket (1000), which ends its session at once.
     addEventListener('pagehide', () => this.#unfollow());
     // Back online: reconnect now rather than at the end of a backoff wait of up to 30 s.
     addEventListener('online', () => {
       if (this.#socket && !this.#socket.healthy) this.#socket.reconnect();
+      this.#drafts.resume();
     });
   }
 
@@ -125,7 +138,7 @@ class ChatStore {
       this.chat = result.chat;
       this.conversation = { ...emptyConversation(), messages: mergeMessages([], result.messages) };
       this.hasMore = result.hasMore;
-      this.draft = auth.user ? this.#drafts.get(auth.user.id, result.chat.id) : '';
+      this.draft = auth.user ? this.#drafts.open(auth.user.id, result.chat.id, result.draft) : '';
       this.#follow();
       if (this.#focusWanted?.chatId === result.chat.id) void this.#showFocus();
       return result.chat;
@@ -139,6 +152,7 @@ class ChatStore {
 
   /** Leave the chat view (logout, another screen): stop reading any stream; the server finishes it. */
   close() {
+    this.#drafts.leave();
     this.#loadToken++;
     this.#unfollow();
     this.#abort?.abort();
@@ -179,7 +193,7 @@ class ChatStore {
 
   setDraft(text: string) {
     this.draft = text;
-    if (auth.user && this.chat) this.#drafts.set(auth.user.id, this.chat.id, text);
+    this.#drafts.typed(text);
   }
 
   async loadOlder(): Promise<void> {
@@ -278,11 +292,18 @@ class ChatStore {
 
   #onFrame(chatId: string, frame: LiveFrame) {
     if (this.chat?.id !== chatId) return;
+    if (frame.type === 'draft') return this.#remoteDraft(chatId, frame);
     const step = applyLiveFrame({ conversation: this.conversation, socketTurn: this.#socketTurn }, frame, this.activeTurn);
     this.conversation = step.conversation;
     this.#socketTurn = step.socketTurn;
     if (step.catchUpThrough !== null) void this.#catchUpThrough(chatId, step.catchUpThrough);
     if (step.remoteTurnEnded) void this.#refreshChat(chatId);
+  }
+
+  /** Another tab's draft reaches the composer unless the user is typing here. */
+  #remoteDraft(chatId: string, draft: DraftDto) {
+    const text = this.#drafts.remote(chatId, draft);
+    if (text !== null && this.chat?.id === chatId) this.draft = text;
   }
 
   #absorb(messages: MessageDto[]) {
@@ -296,6 +317,7 @@ class ChatStore {
     const content = this.draft.trim();
     if (!content || !this.chat || this.streaming) return;
     this.draft = '';
+    this.#drafts.sent();
     // The stored draft stays until the server acknowledges the message: a refresh mid-send keeps it.
     void this.#turn(this.chat.id, crypto.randomUUID(), content);
   }
@@ -405,7 +427,7 @@ class ChatStore {
         this.conversation = applyTurnEvent(this.conversation, clientMessageId, event);
         if (event.event === 'user_message') {
           acknowledged = true;
-          if (auth.user) this.#drafts.settle(auth.user.id, chatId, content);
+          this.#drafts.acknowledged(chatId, content, () => this.draft);
         }
       }
     } catch (error) {
