@@ -42,6 +42,8 @@ const kills = [];
 const killBoundaries = [];
 let audit = null;
 let harnessError = null;
+/** The harness's own failures that still leave the audit worth running. */
+const harnessProblems = [];
 let persistDir = null;
 let tree = null;
 
@@ -56,8 +58,9 @@ await teardown.run();
 
 const auditFailed = audit ? audit.failed() : 0;
 if (audit) printReport({ config, tree, obs, audit, kills, runMs: Date.now() - runStarted, log, write: (json) => writeJson(json) });
+for (const problem of harnessProblems) log(`harness: ${problem}`);
 const passed = audit ? audit.passed() : 0;
-const failed = auditFailed + (harnessError ? 1 : 0);
+const failed = auditFailed + (harnessError ? 1 : 0) + harnessProblems.length;
 if (persistDir && failed > 0) log(`the run's storage is kept for inspection in ${persistDir}`);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(failed === 0 ? 0 : 1);
@@ -66,7 +69,7 @@ async function main() {
   log(`seed ${config.seed} · ${config.users} users · ${config.durationS} s · kills every ${config.killMinS}–${config.killMaxS} s (CHAOS_SEED=${config.seed} replays the schedule)`);
   const work = mkdtempSync(join(tmpdir(), 'clarity-chaos-'));
   persistDir = join(work, 'state');
-  const keep = () => config.keepDir || audit === null || audit.failed() > 0 || harnessError !== null;
+  const keep = () => config.keepDir || audit === null || audit.failed() > 0 || harnessError !== null || harnessProblems.length > 0;
   teardown.add(() => {
     if (!keep()) rmSync(work, { recursive: true, force: true });
   });
@@ -139,6 +142,12 @@ async function main() {
   for (const wake of [...stopWaiters]) wake();
   const left = await Promise.race([Promise.all(living).then(() => true), sleep(WIND_DOWN_MS).then(() => false)]);
   if (!left) throw new Error(`users still busy ${WIND_DOWN_MS / 1000} s after the soak ended`);
+  // Every tab closed its socket as it left; one still open would keep its session alive and fail the session checks.
+  const stray = [...run.links].filter((link) => !link.closed);
+  if (stray.length > 0) {
+    harnessProblems.push(`${stray.length} live sockets still open after every tab left (a harness bug): ${stray.slice(0, 5).map((l) => l.sessionId).join(', ')}`);
+    for (const link of stray) link.close(4001);
+  }
   clearInterval(progress);
   const settleMs = config.app.sessionTtlS * 1000 + ALARM_SLACK_MS;
   log(`every user has left; waiting ${settleMs / 1000} s for the alarms (SESSION_TTL_S + ${ALARM_SLACK_MS / 1000} s)`);

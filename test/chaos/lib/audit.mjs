@@ -31,8 +31,11 @@ export class Audit {
 
   /** Loads D1 once the app has settled: messages by chat, the write log. */
   loadMessages() {
+    // With branches (SPEC §16) a message names its parent; before them, a message followed the one before it.
+    this.hasParents = this.db.prepare("SELECT 1 FROM pragma_table_info('chat_messages') WHERE name = 'parent_seq'").get() !== undefined;
+    const parent = this.hasParents ? 'parent_seq' : 'NULL AS parent_seq';
     const rows = this.db
-      .prepare('SELECT id, chat_id, seq, role, content, tool_calls, status, client_message_id, created_at FROM chat_messages ORDER BY chat_id, seq')
+      .prepare(`SELECT id, chat_id, seq, ${parent}, role, content, tool_calls, status, client_message_id, created_at FROM chat_messages ORDER BY chat_id, seq`)
       .all()
       .map((r) => ({ ...r, toolCalls: r.tool_calls ? JSON.parse(r.tool_calls) : null }));
     this.messages = rows;
@@ -45,12 +48,22 @@ export class Audit {
     this.log = this.db.prepare('SELECT * FROM chaos_write_log ORDER BY id').all().map((r) => ({ ...r }));
   }
 
+  /** The user message a reply answers: up its parents (branches), or the last one before it (one line). */
+  askOf(m) {
+    const chat = this.byChat.get(m.chat_id) ?? [];
+    if (!this.hasParents) return chat.findLast((u) => u.role === 'user' && u.seq < m.seq) ?? null;
+    const bySeq = new Map(chat.map((c) => [c.seq, c]));
+    let p = m;
+    for (let hops = 0; p && p.role !== 'user' && hops < chat.length; hops++) p = p.parent_seq === null ? null : bySeq.get(p.parent_seq);
+    return p?.role === 'user' ? p : null;
+  }
+
   /** The chat around `seq`, as D1 holds it: what a violation is shown with. */
   context(chatId, seq) {
     const rows = this.byChat?.get(chatId) ?? [];
     return rows
       .filter((m) => seq === undefined || Math.abs(m.seq - seq) <= 3)
-      .map((m) => `${m.seq}:${m.role}:${m.status}${m.toolCalls?.length ? ':tool_calls' : ''}${m.client_message_id ? `:cmid=${m.client_message_id.slice(0, 8)}` : ''} ${JSON.stringify(m.content.slice(0, 50))}`);
+      .map((m) => `${m.seq}${m.parent_seq === null || !this.hasParents ? '' : `(↑${m.parent_seq})`}:${m.role}:${m.status}${m.toolCalls?.length ? ':tool_calls' : ''}${m.client_message_id ? `:cmid=${m.client_message_id.slice(0, 8)}` : ''} ${JSON.stringify(m.content.slice(0, 50))}`);
   }
 
   // ── the executors' own storage, after one alarm cycle ────────────────────────────────────
@@ -78,7 +91,11 @@ export class Audit {
 
   sessions(executors) {
     const rows = this.db.prepare('SELECT id, chat_id, is_active, created_at, last_heartbeat_at, ended_at, end_reason FROM chat_sessions').all();
-    const active = rows.filter((r) => r.is_active).map((r) => ({ session: r.id, chatId: r.chat_id, row: { ...r } }));
+    const client = (id) => {
+      const seen = this.obs.sessions.get(id);
+      return seen ? { user: seen.user, left: seen.left, lastSignalAt: seen.lastSignalAt, events: seen.events } : 'unknown to the clients';
+    };
+    const active = rows.filter((r) => r.is_active).map((r) => ({ session: r.id, chatId: r.chat_id, row: { ...r }, client: client(r.id) }));
     for (const e of executors) for (const s of e.liveSessions) active.push({ session: s.id, chatId: s.chat_id, executor: e.name, liveSession: s, ...alarmsOf(e) });
     this.add('every session has ended once its client left (none active in D1 or in an executor)', rows.length, active);
 
@@ -94,12 +111,12 @@ export class Audit {
       }
       const vanished = seen.left === 'vanished';
       if (vanished) gone += 1;
-      if (vanished && row.end_reason !== 'expired') wrong.push({ session: id, chatId: seen.chatId, problem: `its tab vanished, yet it ended "${row.end_reason}"`, row: { ...row } });
+      if (vanished && row.end_reason !== 'expired') wrong.push({ session: id, chatId: seen.chatId, problem: `its tab vanished, yet it ended "${row.end_reason}"`, row: { ...row }, client: client(id) });
       if (row.end_reason === 'expired') {
         expired += 1;
         // The last heartbeat or open the server answered was sent at lastSignalAt: its beat is no earlier.
         if (row.ended_at < seen.lastSignalAt + this.sessionTtlMs)
-          wrong.push({ session: id, chatId: seen.chatId, problem: `expired ${seen.lastSignalAt + this.sessionTtlMs - row.ended_at} ms before its TTL ran out`, lastSignalAt: seen.lastSignalAt, row: { ...row } });
+          wrong.push({ session: id, chatId: seen.chatId, problem: `expired ${seen.lastSignalAt + this.sessionTtlMs - row.ended_at} ms before its TTL ran out`, row: { ...row }, client: client(id) });
       }
     }
     this.figures.sessions = { inD1: rows.length, seenByClients: this.obs.sessions.size, vanished: gone, expired, byReason: countBy(rows, (r) => r.end_reason ?? 'active') };
@@ -162,12 +179,7 @@ export class Audit {
     for (const s of this.obs.streamed) {
       const chat = this.byChat.get(s.chatId) ?? [];
       const user = chat.find((m) => m.role === 'user' && m.client_message_id === s.clientMessageId);
-      const replies = [];
-      for (const m of chat) {
-        if (!user || m.seq <= user.seq) continue;
-        if (m.role === 'user') break;
-        if (m.role === 'assistant' && !m.toolCalls?.length) replies.push(m);
-      }
+      const replies = user ? chat.filter((m) => m.role === 'assistant' && !m.toolCalls?.length && this.askOf(m)?.id === user.id) : [];
       const kept = replies.length > 0 && replies.every((r) => r.content.startsWith(s.text) || s.text.startsWith(r.content));
       if (!kept)
         wrong.push({ chatId: s.chatId, seq: user?.seq, problem: replies.length ? 'a stored reply is not a prefix of what streamed, nor the other way round' : 'streamed, then no reply stored', streamed: s.text.slice(0, 80), d1: this.context(s.chatId, user?.seq) });

@@ -36,9 +36,15 @@ export class LiveLink {
     return this.#o.sessionId;
   }
 
+  /** Closed for good by its tab (or its session ended); a drop is not a close. */
+  get closed() {
+    return this.#stopped;
+  }
+
   /** Chaos: the network drops the link; the client notices and reconnects with backoff. */
   drop() {
     if (this.#stopped || !this.#socket) return;
+    this.#o.obs.event(this.#o.sessionId, 'socket dropped (chaos)');
     this.#o.obs.count('socketDropsInjected');
     this.#detach(RECONNECT, 'chaos drop');
     this.#clearTimers();
@@ -47,6 +53,7 @@ export class LiveLink {
 
   /** The tab leaves: 1000 ends its session on the server; 4001 (a vanished tab) does not. */
   close(code = LEAVING) {
+    this.#o.obs.event(this.#o.sessionId, `socket closed by the tab ${code}`);
     this.#stopped = true;
     this.#clearTimers();
     this.#detach(code, code === LEAVING ? 'leaving' : 'gone');
@@ -84,6 +91,7 @@ export class LiveLink {
       }
       this.#o.obs.count('socketFrames');
       if (frame.type === 'snapshot') {
+        this.#o.obs.event(this.#o.sessionId, 'socket open');
         this.#attempt = 0;
         this.healthy = true;
         this.#o.obs.count(this.#everConnected ? 'reconnections' : 'socketsOpened');
@@ -94,6 +102,7 @@ export class LiveLink {
     };
     socket.onclose = (event) => {
       if (socket !== this.#socket) return;
+      this.#o.obs.event(this.#o.sessionId, `socket closed ${event.code}${this.#opened ? '' : ' before opening'}`);
       this.#socket = null;
       this.healthy = false;
       this.#clearTimers();

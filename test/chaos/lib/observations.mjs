@@ -110,9 +110,19 @@ export class Observations {
     const known = this.sessions.get(session.id);
     if (known) {
       known.lastSignalAt = Math.max(known.lastSignalAt, at);
+      this.event(session.id, 'open 200 (same tab)');
       return;
     }
-    this.sessions.set(session.id, { chatId: session.chatId, user, openedAt: at, lastSignalAt: at, left: null });
+    this.sessions.set(session.id, { chatId: session.chatId, user, openedAt: at, lastSignalAt: at, left: null, events: [] });
+    this.event(session.id, 'open 201');
+  }
+
+  /** A short history per session (what the tab did and when), shown with a session's violation. */
+  event(sessionId, what) {
+    const events = this.sessions.get(sessionId)?.events;
+    if (!events) return;
+    events.push(`${Date.now()} ${what}`);
+    if (events.length > 40) events.splice(0, events.length - 40);
   }
 
   /** A heartbeat (or reopen) the server answered for this session: it was alive when the request left. */
@@ -124,5 +134,6 @@ export class Observations {
   left(sessionId, how) {
     const s = this.sessions.get(sessionId);
     if (s && !s.left) s.left = how;
+    this.event(sessionId, `left: ${how}`);
   }
 }

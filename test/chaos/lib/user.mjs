@@ -133,7 +133,7 @@ export class SimUser {
   }
 
   async #act(tab) {
-    if (!tab.session && !(await tab.open(tab.chatId))) return;
+    if (!(await tab.ensureOpen())) return;
     const { config } = this.run;
     const kind = this.random.weighted({
       plain: Math.max(0, 1 - config.faultShare - config.dropShare - 0.18),
@@ -286,6 +286,7 @@ class Tab {
   }
 
   #beatTimer = null;
+  #beatGeneration = 0;
   #reopening = null;
   #lastBeatAt = 0;
   #leaving = false;
@@ -319,12 +320,22 @@ class Tab {
     return false;
   }
 
+  /** Before an action: the session this tab holds, or the one being re-opened, or a fresh one. */
+  async ensureOpen() {
+    if (this.#reopening) await this.#reopening;
+    if (this.session) return true;
+    return this.reopen().then(() => this.session !== null);
+  }
+
   /** The session is over (410, a socket closed with 4000): open this tab's session again, once. */
   reopen() {
     this.#reopening ??= (async () => {
       this.run.obs.count('reopens');
       this.#stopBeats();
-      this.link?.close(4001);
+      if (this.link) {
+        this.run.links.delete(this.link);
+        this.link.close(4001);
+      }
       this.link = null;
       this.session = null;
       await this.open(this.chatId);
@@ -347,6 +358,11 @@ class Tab {
   }
 
   #connect() {
+    // One socket per tab: a socket left behind would keep pinging, and keep a session alive, after the tab left.
+    if (this.link) {
+      this.run.links.delete(this.link);
+      this.link.close(4001);
+    }
     const link = new LiveLink({
       baseUrl: this.run.api.baseUrl,
       token: this.user.token,
@@ -370,17 +386,20 @@ class Tab {
   #startBeats() {
     this.#stopBeats();
     const every = this.run.config.app.heartbeatIntervalS * 1000;
+    // A chain ends when a newer one starts or the beats stop, even if it was mid-request then.
+    const generation = this.#beatGeneration;
     const tick = () => {
       this.#beatTimer = setTimeout(async () => {
         // An open, healthy socket's pings are the heartbeat; HTTP only while it is not.
         if (!this.link?.healthy) await this.#beat();
-        if (this.#beatTimer !== null) tick();
+        if (generation === this.#beatGeneration) tick();
       }, every);
     };
     tick();
   }
 
   #stopBeats() {
+    this.#beatGeneration += 1;
     if (this.#beatTimer !== null) clearTimeout(this.#beatTimer);
     this.#beatTimer = null;
   }
@@ -393,6 +412,7 @@ class Tab {
     const sentAt = Date.now();
     obs.count('heartbeats');
     const answer = await api.request('POST', `/sessions/${session.id}/heartbeat`, { token: this.user.token });
+    obs.event(session.id, `heartbeat ${answer.status || answer.networkError}`);
     if (answer.status === 204) obs.signal(session.id, sentAt);
     else {
       obs.count('heartbeatsFailed');
