@@ -16,7 +16,10 @@ import type {
   InstructionsDto,
   MemoryDto,
   MessagePage,
+  SearchResponse,
   SessionOpenResult,
+  ShareDto,
+  SharedChatDto,
   TaskDto,
   TaskPage,
   TaskPriority,
@@ -191,6 +194,15 @@ export const api = {
     saveDraft: (chatId: string, text: string, sessionId?: string) =>
       call<void>('PUT', `/chats/${id(chatId)}/draft`, { json: { text, ...(sessionId ? { sessionId } : {}) }, quiet401: true }),
     stop: (chatId: string) => call<void>('POST', `/chats/${id(chatId)}/stop`),
+    shares: (chatId: string) => call<{ shares: ShareDto[] }>('GET', `/chats/${id(chatId)}/shares`),
+    share: (chatId: string) => call<{ share: ShareDto }>('POST', `/chats/${id(chatId)}/shares`),
+    revokeShare: (chatId: string, shareId: string) => call<void>('DELETE', `/chats/${id(chatId)}/shares/${id(shareId)}`),
+  },
+  /** Full-text search of the caller's messages (SPEC §15); no agent searches them all. */
+  search: (q: string, agent?: string, limit?: number) => call<SearchResponse>('GET', '/search', { query: { q, agent, limit } }),
+  /** A shared chat, readable without login: a 401 here means nothing about the visitor's sign-in. */
+  shares: {
+    get: (shareId: string) => call<SharedChatDto>('GET', `/shares/${id(shareId)}`, { quiet401: true }),
   },
   sessions: {
     open: (body: SessionOpenBody) => call<SessionOpenResult>('POST', '/sessions', { json: body }),
