@@ -20,9 +20,11 @@ import {
   waitForHealth,
 } from './harness.mjs';
 import { chatListSteps } from './steps/chat-list.mjs';
+import { draftSteps } from './steps/drafts.mjs';
 import { failedReplySteps } from './steps/failed-reply.mjs';
 import { longHistorySteps } from './steps/long-history.mjs';
 import { securitySteps, watchCspViolations } from './steps/security.mjs';
+import { provenanceSteps, transparencySteps } from './steps/transparency.mjs';
 
 const SUITE_TIMEOUT_MS = 12 * 60_000;
 const STEP_TIMEOUT_MS = 45_000;
@@ -533,6 +535,9 @@ try {
   });
 
   await longHistorySteps(journey);
+  await transparencySteps(journey);
+  await provenanceSteps(journey);
+  await draftSteps(journey);
   await securitySteps(journey, cspViolations);
 
   await step('no uncaught errors in any page', async () => {

@@ -36,6 +36,18 @@ class AgentSettingsStore {
     }
   }
 
+  /** The memories again (a chat was deleted: its memories went, or lost their source), leaving the instructions being edited alone. */
+  async reloadMemories(agentName: string): Promise<void> {
+    const agent = this.agent;
+    if (agent !== agentName) return;
+    try {
+      const { memories } = await api.agents.memories(agent);
+      if (this.agent === agent) this.memories = memories;
+    } catch (error) {
+      this.error = messageOf(error);
+    }
+  }
+
   async save(): Promise<void> {
     const agent = this.agent;
     if (!agent || this.saving) return;

@@ -4,6 +4,7 @@
  */
 import { api } from '../lib/api';
 import { paths } from '../lib/routes';
+import { agentSettings } from './agent-settings.svelte';
 import { chat } from './chat.svelte';
 import { chatList } from './chat-list.svelte';
 import type { ChatSummary } from './chat-list.svelte';
@@ -78,7 +79,9 @@ class ChatRowMenu {
     this.close();
     const wasOpen = chat.chat?.id === c.id;
     const memories = this.deleteMemories && this.chatMemories ? 'delete' : 'keep';
-    if ((await chatList.remove(c.id, memories)) && wasOpen) {
+    const removed = await chatList.remove(c.id, memories);
+    if (removed && this.chatMemories) void agentSettings.reloadMemories(c.agentName);
+    if (removed && wasOpen) {
       chat.close();
       router.navigate(paths.chat(c.agentName));
     }
