@@ -14,6 +14,8 @@ export interface PageMessage {
   content: string;
   status: string;
   timings: { d1BeforeFirstToken?: number | null } | null;
+  id: string;
+  clientMessageId: string | null;
 }
 
 /** The stored user message and the reply of a turn's events. */

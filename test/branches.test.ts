@@ -68,6 +68,23 @@ describe('an edit', () => {
     expect(placesOf(tab.messages)).toEqual(['1:1/1', '2:1/1', '7:2/2', '8:1/1', '9:1/1', '10:1/1']);
   });
 
+  it('keeps the turns after it warm for a client that names its messages (clientMessageId)', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    const named = (content: string, extra: Record<string, unknown> = {}) => turn(caller, chatId, content, { clientMessageId: crypto.randomUUID(), ...extra });
+    await named('first alpha [[tokens:2]]');
+    const second = await named('second bravo [[tokens:2]]');
+    await named('second edited charlie [[tokens:2]]', { parentSeq: second.user.parentSeq });
+    // Message 3 is off the window's path now, yet the executor still knows every id of the
+    // chat: a new id needs no D1 read to prove it is not a retry.
+    const next = await named('third delta [[tokens:2]]');
+    expect(next.user).toMatchObject({ seq: 7, parentSeq: 6 });
+    expect(next.reply.timings).toMatchObject({ d1BeforeFirstToken: 0 });
+    // A retry of a message on the other branch still finds its stored turn.
+    const again = await turn(caller, chatId, 'second bravo [[tokens:2]]', { clientMessageId: second.user.clientMessageId });
+    expect(again.reply.id).toBe(second.reply.id);
+  });
+
   it('edits a first message with parentSeq null: a new root, and the model sees nothing before it', async () => {
     const caller = await signUp();
     const chatId = await newChat(caller);

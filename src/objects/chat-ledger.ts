@@ -34,6 +34,12 @@ export class ChatLedger {
   readonly #nextSeq = new Map<string, number>();
   /** The head of each adopted chat: the message the next one follows (null: the chat is empty). */
   readonly #heads = new Map<string, number | null>();
+  /**
+   * Every clientMessageId of a chat adopted whole (one line with no gap, all of it read) and of
+   * every message written since: a new id is then proven no retry without D1, whatever branch
+   * the window shows. Chats adopted in part are not here, and ask D1.
+   */
+  readonly #clientIds = new Map<string, Set<string>>();
   readonly #flushQueue = new SerialQueue();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -74,6 +80,10 @@ export class ChatLedger {
     const pending = this.#pendingMessages(chatId);
     const lastSeq = Math.max(0, read.lastSeq, ...read.messages.map((m) => m.seq), ...pending.map((m) => m.seq), ...reserved.map((c) => c.seq));
     this.#nextSeq.set(chatId, Math.max(this.#nextSeq.get(chatId) ?? 1, lastSeq + 1));
+    // Distinct seqs, none above lastSeq: lastSeq of them are the whole chat.
+    const whole = [...read.messages, ...pending];
+    if (new Set(whole.map((m) => m.seq)).size === lastSeq) this.#clientIds.set(chatId, new Set(whole.flatMap((m) => (m.clientMessageId ? [m.clientMessageId] : []))));
+    else this.#clientIds.delete(chatId);
   }
 
   /** The chat's head once adopted: the message a new one follows; null for an empty chat, undefined if not known. */
@@ -107,21 +117,18 @@ export class ChatLedger {
   forget(chatId: string): void {
     this.#nextSeq.delete(chatId);
     this.#heads.delete(chatId);
+    this.#clientIds.delete(chatId);
     this.#outbox.removeChat(chatId);
     for (const c of this.checkpoints.list()) if (c.chatId === chatId) this.checkpoints.remove(c.messageId);
   }
 
-  /** The stored user message a retry names: from the outbox, or D1 unless the window proves it absent. */
-  async findRetried(windows: HistoryWindow, chatId: string, clientMessageId: string): Promise<ChatMessage | null> {
+  /** The stored user message a retry names: from the outbox, or D1 unless the chat's known ids prove it absent. */
+  async findRetried(chatId: string, clientMessageId: string): Promise<ChatMessage | null> {
     const pending = this.#pendingMessages(chatId).find((m) => m.clientMessageId === clientMessageId);
     if (pending) return pending;
-    const window = windows.get(chatId) ?? [];
-    // Seqs are distinct and at most lastSeq: a window of lastSeq messages is the whole chat
-    // (one line, no branch elsewhere, no gap), so an id it lacks was never stored.
-    if (window.some((m) => m.clientMessageId === clientMessageId) || window.length !== this.lastSeq(chatId)) {
-      return findByClientMessageId(this.#db, chatId, clientMessageId);
-    }
-    return null;
+    const known = this.#clientIds.get(chatId);
+    if (known && !known.has(clientMessageId)) return null;
+    return findByClientMessageId(this.#db, chatId, clientMessageId);
   }
 
   /** Makes messages durable (locally), part of the chat's window, and the last of them its head. */
@@ -160,6 +167,8 @@ export class ChatLedger {
       head: last.seq,
     });
     this.#heads.set(last.chatId, last.seq);
+    const known = this.#clientIds.get(last.chatId);
+    for (const m of messages) if (m.clientMessageId) known?.add(m.clientMessageId);
     this.#windows()?.append(last.chatId, ...messages.map(toWindowMessage));
   }
 

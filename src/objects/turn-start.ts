@@ -88,7 +88,7 @@ async function beginTurn(
   const { executor, warm } = await prepareChat(deps, request);
   clock.mark('prepare');
 
-  const retried = request.clientMessageId ? await deps.ledger.findRetried(executor.windows, chatId, request.clientMessageId) : null;
+  const retried = request.clientMessageId ? await deps.ledger.findRetried(chatId, request.clientMessageId) : null;
   let next: Continuation;
   if (retried) {
     const stored = await storedTurnAfter(deps, retried);
