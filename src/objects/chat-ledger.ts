@@ -82,7 +82,8 @@ export class ChatLedger {
     this.#nextSeq.set(chatId, Math.max(this.#nextSeq.get(chatId) ?? 1, lastSeq + 1));
     // Distinct seqs, none above lastSeq: lastSeq of them are the whole chat.
     const whole = [...read.messages, ...pending];
-    if (new Set(whole.map((m) => m.seq)).size === lastSeq) this.#clientIds.set(chatId, new Set(whole.flatMap((m) => (m.clientMessageId ? [m.clientMessageId] : []))));
+    if (new Set(whole.map((m) => m.seq)).size === lastSeq)
+      this.#clientIds.set(chatId, new Set(whole.flatMap((m) => (m.clientMessageId ? [m.clientMessageId] : []))));
     else this.#clientIds.delete(chatId);
   }
 
