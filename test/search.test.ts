@@ -8,14 +8,15 @@ describe('search (GET /search)', () => {
   it('ranks by bm25: the message where the word weighs most comes first', async () => {
     const caller = await signUp();
     const chatId = await createChat(caller);
-    const [diluted, , dense] = await addMessages(chatId, [
-      { role: 'user', content: 'We talked about many things today: the weather, the train times, dinner plans, and once a kayak.' },
-      { role: 'assistant', content: 'Nothing to do with boats here.' },
+    // The denser message is the older one, so neither time nor seq order would put it first.
+    const [dense, , diluted] = await addMessages(chatId, [
       { role: 'assistant', content: 'Kayak tips: a kayak paddle, a kayak spray deck.' },
+      { role: 'assistant', content: 'Nothing to do with boats here.' },
+      { role: 'user', content: 'We talked about many things today: the weather, the train times, dinner plans, and once a kayak.' },
     ]);
     const results = await search(caller, 'kayak');
     expect(results.map((r) => r.messageId)).toEqual([dense!.id, diluted!.id]);
-    expect(results[0]).toMatchObject({ chatId, chatTitle: 'New chat', agentName: 'assistant', seq: 3, role: 'assistant', createdAt: 1_700_000_000_003 });
+    expect(results[0]).toMatchObject({ chatId, chatTitle: 'New chat', agentName: 'assistant', seq: 1, role: 'assistant', createdAt: 1_700_000_000_001 });
   });
 
   it('matches "quoted phrases" as phrases and bare words anywhere, all of them required', async () => {
