@@ -143,6 +143,10 @@ describe('regenerate', () => {
     expect(older.reply).toMatchObject({ seq: 6, parentSeq: 1, siblings: { index: 2, count: 2 } });
     expect(placesOf((await page(caller, chatId)).messages)).toEqual(['1:1/1', '6:2/2']);
     expect(await storedTree(chatId)).toHaveLength(6);
+    // Without SSE the turn answers as JSON, as a send does.
+    const viaJson = await expectStatus(200, 'POST', `/chats/${chatId}/regenerate`, { caller, body: { seq: 6 } });
+    expect(viaJson.userMessage).toMatchObject({ seq: 1 });
+    expect(viaJson.message).toMatchObject({ seq: 7, parentSeq: 1, siblings: { index: 3, count: 3 } });
   });
 
   it('regenerates a tool-calling turn from its user message, tools included, whichever of its messages is named', async () => {
