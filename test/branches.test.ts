@@ -47,6 +47,11 @@ describe('an edit', () => {
       ['user', `second question edited ${tag} [[tokens:2]]`],
     ]);
 
+    // What the agent sees next (SPEC §14) is that path too; the other branch is not "left out".
+    const preview = await expectStatus(200, 'GET', `/chats/${chatId}/context`, { caller });
+    expect(preview.window.map((m: { seq: number }) => m.seq)).toEqual([1, 2, 7, 8]);
+    expect(preview.omitted).toBe(0);
+
     // Pages (and, below, a new tab's session) show the new path, with the edited message's place.
     const shown = await page(caller, chatId);
     expect(placesOf(shown.messages)).toEqual(['1:1/1', '2:1/1', '7:2/2', '8:1/1']);
