@@ -6,6 +6,8 @@ export type Route =
   | { name: 'chat'; agent: string; chatId: string | null }
   | { name: 'settings'; agent: string }
   | { name: 'tasks'; taskId: string | null }
+  /** A shared chat, read-only and readable without login (SPEC §15). */
+  | { name: 'shared'; shareId: string }
   | { name: 'not-found' };
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -27,6 +29,7 @@ export function parseRoute(pathname: string): Route {
     if (parts.length === 2 && second && ID.test(second)) return { name: 'tasks', taskId: second };
     return { name: 'not-found' };
   }
+  if (first === 's' && parts.length === 2) return second && ID.test(second) ? { name: 'shared', shareId: second } : { name: 'not-found' };
   if (!first || !AGENT.test(first)) return { name: 'not-found' };
   if (parts.length === 1) return { name: 'chat', agent: first, chatId: null };
   if (second === 'settings' && parts.length === 2) return { name: 'settings', agent: first };
@@ -40,4 +43,5 @@ export const paths = {
   chat: (agent: string, chatId?: string | null) => (chatId ? `/${agent}/c/${chatId}` : `/${agent}`),
   settings: (agent: string) => `/${agent}/settings`,
   tasks: (taskId?: string | null) => (taskId ? `/tasks/${taskId}` : '/tasks'),
+  shared: (shareId: string) => `/s/${shareId}`,
 };
