@@ -22,6 +22,7 @@ import {
 import { chatListSteps } from './steps/chat-list.mjs';
 import { draftSteps } from './steps/drafts.mjs';
 import { failedReplySteps } from './steps/failed-reply.mjs';
+import { historySteps } from './steps/history.mjs';
 import { longHistorySteps } from './steps/long-history.mjs';
 import { securitySteps, watchCspViolations } from './steps/security.mjs';
 import { provenanceSteps, transparencySteps } from './steps/transparency.mjs';
@@ -538,6 +539,7 @@ try {
   await transparencySteps(journey);
   await provenanceSteps(journey);
   await draftSteps(journey);
+  await historySteps(journey);
   await securitySteps(journey, cspViolations);
 
   await step('no uncaught errors in any page', async () => {
