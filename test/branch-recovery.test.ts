@@ -2,10 +2,10 @@
  * SPEC §16 across crashes and history: a reply cut off on a branch comes back on that branch,
  * and chats written before branches existed (or by code that knows none) read as one line.
  */
-import { abortAllDurableObjects } from 'cloudflare:test';
+import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { openSession, signUp } from './helpers';
+import { executorStub, openSession, signUp } from './helpers';
 import { marker, modelRequests, newChat, readUntilDeltas, sendStreaming, storedMessages } from './turn-helpers';
 import { expectOnePath, page, placesOf, regenerateStreaming, seqsOf, storedTree, turn } from './branch-helpers';
 
@@ -133,6 +133,43 @@ describe('chats written without branches', () => {
       [4, 3],
     ]);
     expect(placesOf((await page(caller, chatId)).messages)).toEqual(['3:2/2', '4:1/1']);
+  });
+
+  it('lands a message an object stored in its outbox before branches after the one before it', async () => {
+    const caller = await signUp();
+    const chatId = await newChat(caller);
+    await turn(caller, chatId, 'first alpha [[tokens:2]]');
+    // As the code of before branches wrote them: no parentSeq, a touch with no head.
+    const legacy = {
+      id: crypto.randomUUID(),
+      chatId,
+      seq: 3,
+      role: 'user',
+      content: 'from the old code',
+      toolCalls: null,
+      toolCallId: null,
+      name: null,
+      status: 'complete',
+      clientMessageId: null,
+      model: null,
+      promptTokens: null,
+      completionTokens: null,
+      timings: null,
+      createdAt: Date.now(),
+    };
+    await runInDurableObject(executorStub(caller), (_i, state) => {
+      state.storage.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify({ kind: 'message', message: legacy }));
+      state.storage.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify({ kind: 'chat-touch', chatId, at: legacy.createdAt, title: null }));
+    });
+    await abortAllDurableObjects(); // the woken object replays its outbox first
+    await openSession(caller, { chatId, clientInstanceId: crypto.randomUUID() });
+    expect(await storedTree(chatId)).toEqual([
+      [1, null],
+      [2, 1],
+      [3, 2],
+    ]);
+    // …and the chat shows it: the head is the newest message of the line.
+    expect(seqsOf((await page(caller, chatId)).messages)).toEqual([1, 2, 3]);
   });
 
   it('gives a row written with no parent into a chat with no head the previous message as parent (seeds, imports, old code)', async () => {

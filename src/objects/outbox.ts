@@ -82,6 +82,12 @@ export function outboxStatements(db: Db, entries: OutboxEntry[]): BatchItem<'sql
         : entry,
     );
   }
+  // A touch stored before branches has no head: the chat was one line, whose newest message it is.
+  for (const [chatId, touch] of touches) {
+    if (touch.head !== undefined) continue;
+    const seqs = entries.flatMap((e) => (e.kind === 'message' && e.message.chatId === chatId ? [e.message.seq] : []));
+    if (seqs.length) touches.set(chatId, { ...touch, head: Math.max(...seqs) });
+  }
   const statements: BatchItem<'sqlite'>[] = [];
   const touched = new Set<string>();
   for (const entry of entries) {
