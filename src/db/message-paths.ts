@@ -47,7 +47,7 @@ const siblingIndex = sql<number>`(SELECT count(*) FROM chat_messages s WHERE s.c
 const siblingCount = sql<number>`(SELECT count(*) FROM chat_messages s WHERE s.chat_id = "chat_messages"."chat_id" AND s.parent_seq IS "chat_messages"."parent_seq")`;
 
 /** The chat's head as stored, or its newest message when it has none recorded. */
-export const headOf = (chatId: string): SQL =>
+const headOf = (chatId: string): SQL =>
   sql`COALESCE((SELECT c.head_seq FROM chats c WHERE c.id = ${chatId}), (SELECT max(h.seq) FROM chat_messages h WHERE h.chat_id = ${chatId}))`;
 
 /**
