@@ -3,8 +3,8 @@
  * I/O. An edit (`parentSeq`) starts a sibling of the edited message; a regeneration a new reply
  * beside the one named; a retried turn whose reply failed a new reply beside the failed one.
  * Those read D1 — the target checked, its siblings counted, and the path leading to it when
- * the window does not hold enough of it — and nothing is written before they are settled, so
- * a bad target writes nothing.
+ * the window does not hold enough of it — and nothing of the turn is stored or counted before
+ * they are settled, so a bad target writes nothing.
  */
 import type { Db } from '../db/client';
 import { messageAt, siblingsOf, turnUserMessage } from '../db/message-paths';
