@@ -12,8 +12,11 @@ export function relativeTime(at: number, now = Date.now()): string {
   return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
+/** One formatter for every bubble: toLocaleTimeString builds a new one per call, which a long chat felt. */
+const CLOCK = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+
 export function clockTime(at: number): string {
-  return new Date(at).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
+  return CLOCK.format(at);
 }
 
 export function dueLabel(dueAt: number | null, now = Date.now()): string | null {

@@ -19,13 +19,14 @@ import {
   lastSeq,
   mergeMessages,
 } from '../lib/conversation';
-import type { Conversation, TurnError } from '../lib/conversation';
+import type { ChatItem, Conversation, TurnError } from '../lib/conversation';
 import { DraftSync } from '../lib/draft-sync';
 import { DraftStore } from '../lib/drafts';
 import { applyLiveFrame } from '../lib/live-frames';
 import type { SocketTurn } from '../lib/live-frames';
 import { LiveSocket } from '../lib/live-socket';
 import { readTurnEvents } from '../lib/sse';
+import { reuseItems } from '../lib/stable-items';
 import { appInfo } from './app-info.svelte';
 import { auth } from './auth.svelte';
 import { chatList } from './chat-list.svelte';
@@ -56,7 +57,8 @@ function storage(): Storage | null {
 class ChatStore {
   agent = $state<string | null>(null);
   chat = $state<ChatInfo | null>(null);
-  conversation = $state<Conversation>(emptyConversation());
+  /** Raw: always replaced whole by the pure functions of lib/conversation.ts, never mutated in place. */
+  conversation = $state.raw<Conversation>(emptyConversation());
   hasMore = $state(false);
   loading = $state(false);
   loadingOlder = $state(false);
@@ -70,7 +72,9 @@ class ChatStore {
   /** A message of the open chat to scroll to and mark (opened from a memory's source). */
   focus = $state<{ chatId: string; seq: number } | null>(null);
 
-  items = $derived(chatItems(this.conversation));
+  #shownItems: readonly ChatItem[] = [];
+  /** The rows to render; a row whose data did not change keeps its identity, so only the streaming one re-renders. */
+  items = $derived.by(() => (this.#shownItems = reuseItems(this.#shownItems, chatItems(this.conversation))));
   /** A send is waiting for the user to sign in again, in place. */
   awaitingRelogin = $derived(this.conversation.pending.some((p) => p.state === 'unauthorized'));
   /** A reply is streaming: this tab's own, or another tab's seen over the live socket (the server takes one turn at a time). */
