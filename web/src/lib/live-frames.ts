@@ -30,7 +30,7 @@ export interface LiveStep extends LiveView {
   remoteTurnEnded: boolean;
 }
 
-const FRAME_TYPES = new Set<string>(['snapshot', 'user_message', 'delta', 'tool_call', 'tool_result', 'assistant_message', 'error', 'draft']);
+const FRAME_TYPES = new Set<string>(['snapshot', 'user_message', 'delta', 'tool_call', 'tool_result', 'assistant_message', 'error', 'draft', 'head']);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isMessage = (v: unknown): v is MessageDto => isRecord(v) && typeof v.id === 'string' && typeof v.seq === 'number' && typeof v.role === 'string';
@@ -65,6 +65,8 @@ export function parseLiveFrame(text: string): LiveFrame | null {
         return isToolCall(value);
       case 'tool_result':
         return typeof value.id === 'string' && typeof value.result === 'string';
+      case 'head':
+        return typeof value.seq === 'number';
       default:
         return typeof value.message === 'string';
     }
@@ -155,7 +157,7 @@ export function applyLiveFrame(view: LiveView, frame: LiveFrame, ownTurn: string
       // Drafts belong to the composer: the chat store hands them to its draft sync before this.
       return step(view);
     case 'head':
-      // Another tab switched branches (SPEC §16). Not followed yet: parseLiveFrame drops the frame.
+      // Another tab switched branches (SPEC §16): the chat store reloads the path before this.
       return step(view);
     case 'error': {
       if (view.socketTurn === 'own' || (view.socketTurn === null && ownTurn !== null) || !remoteSlotFree(c)) return step(view);

@@ -4,9 +4,9 @@
  * reload) as they stream. The rules for applying events and frames live in lib/conversation.ts
  * and lib/live-frames.ts; this class does the I/O.
  */
-import type { ChatDto, DraftDto } from '../../../src/shared/api';
+import type { ChatDto, DraftDto, MessagePage } from '../../../src/shared/api';
 import type { LiveFrame, MessageDto, TurnResult } from '../../../src/shared/protocol';
-import { api, ApiError, apiUrl, errorFromResponse, messageOf, networkError } from '../lib/api';
+import { api, ApiError, apiUrl, call, errorFromResponse, messageOf, networkError } from '../lib/api';
 import {
   addPending,
   applyTurnEvent,
@@ -297,6 +297,8 @@ class ChatStore {
   #onFrame(chatId: string, frame: LiveFrame) {
     if (this.chat?.id !== chatId) return;
     if (frame.type === 'draft') return this.#remoteDraft(chatId, frame);
+    // Another tab switched branches (SPEC §16): show the path it chose.
+    if (frame.type === 'head') return void this.reloadPath(chatId);
     const step = applyLiveFrame({ conversation: this.conversation, socketTurn: this.#socketTurn }, frame, this.activeTurn);
     this.conversation = step.conversation;
     this.#socketTurn = step.socketTurn;
@@ -315,6 +317,29 @@ class ChatStore {
     const stored = new Set(messages.map((m) => m.clientMessageId).filter(Boolean));
     for (const p of this.conversation.pending)
       if (stored.has(p.clientMessageId) && p.state !== 'sending') this.conversation = discardPending(this.conversation, p.clientMessageId);
+  }
+
+  // ── branches (SPEC §16; the requests are in branches.svelte.ts) ────────────────
+
+  /** An edit or a regeneration replaces the message at `seq` and what follows it on the path. */
+  cutFrom(seq: number) {
+    this.conversation = { ...this.conversation, messages: this.conversation.messages.filter((m) => m.seq < seq) };
+  }
+
+  /** Show another branch's path in place of the current one. */
+  showPath(chatId: string, page: MessagePage) {
+    if (this.chat?.id !== chatId) return;
+    this.conversation = { ...this.conversation, messages: page.messages };
+    this.hasMore = page.hasMore;
+  }
+
+  /** The newest page of the head's path, read again. */
+  async reloadPath(chatId: string) {
+    try {
+      this.showPath(chatId, await call<MessagePage>('GET', `/chats/${encodeURIComponent(chatId)}/messages`, { query: { limit: PAGE_SIZE } }));
+    } catch {
+      // The next turn or reload brings the path.
+    }
   }
 
   send(): void {
