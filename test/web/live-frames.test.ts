@@ -34,6 +34,11 @@ describe('parseLiveFrame', () => {
     expect(parseLiveFrame('{"type":"draft","text":"","updatedAt":13}')).toEqual({ type: 'draft', text: '', updatedAt: 13 });
     expect(parseLiveFrame('{"type":"draft","text":"no time"}')).toBeNull();
   });
+
+  it("reads another tab's branch switch (SPEC §16), and not a malformed one", () => {
+    expect(parseLiveFrame('{"type":"head","seq":7}')).toEqual({ type: 'head', seq: 7 });
+    expect(parseLiveFrame('{"type":"head","seq":"7"}')).toBeNull();
+  });
 });
 
 describe('a turn sent from another tab', () => {
