@@ -53,6 +53,19 @@ export async function historySteps(t) {
         },
         { message: 'the marked message in view' },
       );
+      // This agent's chats by default; the toggle searches every agent's.
+      const asked = [];
+      const onRequest = (request) => {
+        if (request.url().includes('/api/search?')) asked.push(new URL(request.url()).searchParams.get('agent'));
+      };
+      page.on('request', onRequest);
+      await search().fill('pistachio');
+      await until(() => asked.length > 0, { message: 'the search of this agent' });
+      await sidebar().getByRole('checkbox', { name: 'All agents' }).check();
+      await until(() => asked.includes(null), { message: 'a search of every agent' });
+      page.off('request', onRequest);
+      assert.equal(asked[0], 'assistant');
+      await result.waitFor();
       await search().fill('zebra xylophone');
       await sidebar().getByText('No messages match.').waitFor();
       await search().fill('');
