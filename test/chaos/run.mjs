@@ -24,6 +24,8 @@ import { probeChats } from './lib/probe.mjs';
 const log = (message) => process.stdout.write(`[chaos] ${message}\n`);
 /** Users still mid-turn when the soak ends get this long to finish and leave. */
 const WIND_DOWN_MS = 150_000;
+/** The least time the app is up between a restart and the next kill. */
+const MIN_UPTIME_MS = 5000;
 /** Past the session TTL: the alarm that expires the last session, and a recovery retry (5 s), have run. */
 const ALARM_SLACK_MS = 15_000;
 
@@ -75,10 +77,12 @@ async function main() {
   });
   // wrangler dev runs the vite build (the plugin's redirect), so build the code under test:
   // the working tree, or with CHAOS_REV a commit exported on its own (a shared tree may be mid-edit).
-  const source = config.rev ? exportCommit(config.rev, join(work, 'tree')) : ROOT;
-  tree = treeState(config.rev);
-  if (config.rev || process.env.CHAOS_SKIP_BUILD !== '1' || !existsSync(join(ROOT, 'dist', 'clarity_edge', 'wrangler.json'))) {
-    log(`building ${config.rev ? `${config.rev} (${tree?.commit})` : 'the working tree'} (vite build)`);
+  // CHAOS_SOURCE_DIR soaks another copy of the project (a patched export, to see an audit line go red).
+  const source = config.sourceDir ?? (config.rev ? exportCommit(config.rev, join(work, 'tree')) : ROOT);
+  if (config.sourceDir && !existsSync(join(source, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(source, 'node_modules'), 'dir');
+  tree = config.sourceDir ? { source: config.sourceDir } : treeState(config.rev);
+  if (source !== ROOT || process.env.CHAOS_SKIP_BUILD !== '1' || !existsSync(join(ROOT, 'dist', 'clarity_edge', 'wrangler.json'))) {
+    log(`building ${config.sourceDir ?? (config.rev ? `${config.rev} (${tree?.commit})` : 'the working tree')} (vite build)`);
     runStep('npx', ['vite', 'build'], { timeoutMs: 240_000, cwd: source });
   }
   // A private copy: every restart must run the same code, whatever another `vite build` in the shared tree does meanwhile.
@@ -176,13 +180,20 @@ async function main() {
   audit.figures.appErrorLog = server.loggedErrors();
 }
 
-/** SIGKILL at a random moment every CHAOS_KILL_MIN_S–MAX_S, then a restart on the same port and storage. */
+/**
+ * SIGKILL every CHAOS_KILL_MIN_S–MAX_S (kill to kill: a slow restart on a busy machine does not
+ * thin the kills out), at least a few seconds after the last restart so users get work in, then a
+ * restart on the same port and storage.
+ */
 async function killLoop(server, d1, until) {
+  let last = Date.now();
+  let upAt = last;
   while (true) {
-    const waitMs = random.int(config.killMinS * 1000, config.killMaxS * 1000);
-    if (Date.now() + waitMs >= until) return;
-    await sleep(waitMs);
+    const killAt = Math.max(last + random.int(config.killMinS * 1000, config.killMaxS * 1000), upAt + MIN_UPTIME_MS);
+    if (killAt >= until) return;
+    await sleep(killAt - Date.now());
     const at = Date.now();
+    last = at;
     await server.kill();
     // Nothing writes D1 while the app is dead: this id separates the writes before the kill from the replays after it.
     killBoundaries.push(lastWriteId(d1));
@@ -191,6 +202,7 @@ async function killLoop(server, d1, until) {
       .filter((e) => e.objectAlarmAt !== null && e.alarmAt === null)
       .map((e) => ({ executor: e.name, objectAlarmAt: e.objectAlarmAt }));
     const restartMs = await server.start();
+    upAt = Date.now();
     kills.push({ at, atS: Math.round((at - runStarted) / 1000), restartMs, lastWriteBefore: killBoundaries.at(-1), alarmsAdrift });
     log(`kill ${kills.length} at ${kills.at(-1).atS} s; back in ${restartMs} ms`);
   }

@@ -45,6 +45,8 @@ export function readChaosConfig() {
     keepDir: process.env.CHAOS_KEEP === '1',
     /** Build this commit (git archive) instead of the working tree. */
     rev: process.env.CHAOS_REV || null,
+    /** Build this directory (a copy of the project) instead. */
+    sourceDir: process.env.CHAOS_SOURCE_DIR || null,
     app,
   };
 }

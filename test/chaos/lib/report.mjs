@@ -7,7 +7,7 @@ export function printReport({ config, tree, obs, audit, kills, runMs, log, write
   const f = audit.figures;
   const rows = [
     ['duration', `${config.durationS} s soak, ${Math.round(runMs / 1000)} s in all (seed ${config.seed})`],
-    ['code', tree ? `${tree.commit}${tree.uncommittedFiles ? ` + ${tree.uncommittedFiles} uncommitted files (shared tree)` : ''}` : '—'],
+    ['code', !tree ? '—' : tree.source ? `a copy in ${tree.source}` : `${tree.commit}${tree.uncommittedFiles ? ` + ${tree.uncommittedFiles} uncommitted files (shared tree)` : ''}`],
     ['users / visits', `${config.users} users (${Math.round(config.twoTabShare * 100)} % with two tabs), ${c.visits} visits`],
     ['turns attempted', c.turnsAttempted],
     ['  acknowledged', c.acknowledged],
