@@ -40,8 +40,11 @@ export async function draftSteps(t) {
 
     await step('a sent draft is gone from every device, and stays gone after a reload', async () => {
       await composer(a.page).fill('Send this one');
+      await until(async () => (await valueOf(b)) === 'Send this one', { message: 'the draft on the other device first' });
+      // The last words go out with the message before any save of them: only the local copy ever held them.
+      await composer(a.page).pressSequentially(' now');
       await composer(a.page).press('Enter');
-      await userMessages(a.page).filter({ hasText: 'Send this one' }).waitFor();
+      await userMessages(a.page).filter({ hasText: 'Send this one now' }).waitFor();
       await waitIdle(a.page);
       assert.equal(await valueOf(a.page), '');
       await until(async () => (await valueOf(b)) === '', { message: "B's composer cleared" });

@@ -43,6 +43,12 @@ export async function transparencySteps(t) {
   const shot = (name, p = page) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
   const dialog = () => page.getByRole('dialog', { name: 'What the agent sees' });
   const seesButton = () => page.getByRole('button', { name: 'What the agent sees' });
+  /** Each step starts from the desktop chat with the panel closed, whatever the step before left. */
+  const fresh = async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    if (await dialog().isVisible()) await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'hidden' });
+  };
   let chatId = null;
 
   try {
@@ -120,6 +126,7 @@ export async function transparencySteps(t) {
     });
 
     await step('"What the agent sees" is a sheet on a phone, with focus in it and Esc to close', async () => {
+      await fresh();
       await page.setViewportSize({ width: 390, height: 844 });
       await seesButton().click();
       await dialog().getByRole('mark').filter({ hasText: MEMORY }).waitFor();
@@ -133,6 +140,7 @@ export async function transparencySteps(t) {
     });
 
     await step('deleting a chat keeps its memories unless asked, and says how many there are', async () => {
+      await fresh();
       const row = page
         .getByRole('complementary', { name: 'Chats and navigation' })
         .getByRole('listitem')
@@ -198,7 +206,10 @@ export async function provenanceSteps(t) {
     });
 
     await step('deleting a chat with "Also delete 1 memory" ticked deletes the memory with it, from the settings list too', async () => {
+      // Settings opened from another chat: deleting this one from the list leaves the page as it is.
+      await page.goto(`/assistant/c/${other.id}`);
       await page.getByRole('link', { name: 'Assistant settings', exact: true }).click();
+      await page.waitForURL('**/assistant/settings');
       const memories = page.getByRole('list', { name: 'Memories' });
       await memories.getByText('my bike is blue', { exact: true }).waitFor();
       await page
@@ -211,6 +222,7 @@ export async function provenanceSteps(t) {
       await shot('desktop-delete-memories');
       await menu.getByRole('menuitem', { name: 'Delete', exact: true }).click();
       await memories.getByText('my bike is blue', { exact: true }).waitFor({ state: 'detached' });
+      assert.ok(page.url().endsWith('/assistant/settings'), 'still on the settings page');
       const { memories: left } = await api.get('/api/agents/assistant/memories');
       assert.deepEqual(
         left.filter((m) => /bike/i.test(m.content)),

@@ -38,6 +38,11 @@ describe('markPrompt (the "What the agent sees" panel)', () => {
       ['memory', 'I live in Lisbon', 'm1'],
     ]);
     expect(joined(segments)).toBe(system);
+
+    const echoed = `You suggest green tea.\n\n## What you remember about the user\n- green tea`;
+    const marks = markPrompt(echoed, '', [{ id: 'm2', content: 'green tea' }]);
+    expect(marks.map((s) => s.text)).toEqual(['You suggest green tea.\n\n## What you remember about the user\n- ', 'green tea']);
+    expect(marks[1]).toEqual({ text: 'green tea', mark: 'memory', memoryId: 'm2' });
   });
 
   it('marks two memories with the same words on their two lines', () => {
