@@ -6,7 +6,7 @@
  * Rendering is memoised by source: a long chat re-renders nothing but the reply that streams.
  */
 import DOMPurify from 'dompurify';
-import { Marked } from 'marked';
+import { Marked, Renderer } from 'marked';
 
 export interface RenderedMarkdown {
   html: string;
@@ -47,6 +47,10 @@ const marked = new Marked({
       const body = (language && highlight?.(code, language)) || escapeHtml(code);
       const label = language ? escapeHtml(language) : 'text';
       return `<div class="code-block"><div class="code-head"><span class="code-lang">${label}</span></div><pre><code class="hljs">${body}</code></pre></div>`;
+    },
+    // A wide table scrolls in a box of its own, so the bubble keeps to the screen's width.
+    table(token) {
+      return `<div class="table-scroll">${Renderer.prototype.table.call(this, token)}</div>`;
     },
   },
 });

@@ -1,0 +1,17 @@
+// The chat UI a ChatGPT user expects (issue 18), on an account of its own so the journey's chats
+// and turn limits stay out of it: reading replies at every width, copying, code blocks, following
+// a reply, dark mode, the keyboard, and streaming into a long chat.
+import { newReader } from '../seed-chats.mjs';
+import { followingSteps } from './following.mjs';
+import { readingSteps } from './reading.mjs';
+
+/** `t`: the journey's browser, step runner and helpers (see e2e/run.mjs). */
+export async function chatUiSteps(t) {
+  const reader = await newReader(t.browser, t.baseUrl, t.password);
+  try {
+    await readingSteps(t, reader);
+    await followingSteps(t, reader);
+  } finally {
+    await reader.close();
+  }
+}
