@@ -19,7 +19,9 @@ import {
   startWrangler,
   waitForHealth,
 } from './harness.mjs';
+import { branchSteps } from './steps/branches.mjs';
 import { chatListSteps } from './steps/chat-list.mjs';
+import { chatUiSteps } from './steps/chat-ui.mjs';
 import { draftSteps } from './steps/drafts.mjs';
 import { failedReplySteps } from './steps/failed-reply.mjs';
 import { historySteps } from './steps/history.mjs';
@@ -540,6 +542,8 @@ try {
   await provenanceSteps(journey);
   await draftSteps(journey);
   await historySteps(journey);
+  await branchSteps(journey);
+  await chatUiSteps(journey);
   await securitySteps(journey, cspViolations);
 
   await step('no uncaught errors in any page', async () => {
