@@ -131,15 +131,17 @@ async function main() {
     await user.live();
   });
 
-  const chaos = [killLoop(server, d1, soakEndsAt), dropLoop(run, soakEndsAt)];
+  const chaos = Promise.all([killLoop(server, d1, soakEndsAt), dropLoop(run, soakEndsAt)]);
+  // Awaited once the soak is over; until then a failed restart must not crash the process unhandled.
+  chaos.catch(() => undefined);
   const progress = setInterval(() => {
     const c = obs.counters;
     log(`${Math.round((Date.now() - runStarted) / 1000)} s: ${c.turnsAttempted} turns, ${c.acknowledged} acknowledged, ${kills.length} kills, ${c.reconnections} reconnections, ${c.resends} resends`);
   }, 30_000);
   teardown.add(() => clearInterval(progress));
 
-  await sleep(soakEndsAt - Date.now());
-  await Promise.all(chaos);
+  await Promise.race([sleep(soakEndsAt - Date.now()), chaos.then(() => new Promise(() => undefined))]);
+  await chaos;
   if (!server.up) await server.start();
   log('soak over: the users finish their turns and leave');
   stopping = true;
@@ -178,6 +180,7 @@ async function main() {
   audit.writes();
   audit.taskEffects();
   audit.figures.appErrorLog = server.loggedErrors();
+  audit.figures.slowStarts = server.slowStarts;
 }
 
 /**

@@ -20,7 +20,7 @@ export function printReport({ config, tree, obs, audit, kills, runMs, log, write
     ['  streams broken by kills / dropped by clients', `${c.streamsBroken} / ${c.streamsDropped}`],
     ['  stops sent / tool calls', `${c.stopsSent} / ${c.toolCalls}`],
     ['model faults asked for', Object.entries(obs.faults).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
-    ['kills (SIGKILL) / restart ms', `${kills.length} / median ${restart[Math.floor(restart.length / 2)] ?? '—'}, max ${restart.at(-1) ?? '—'}`],
+    ['kills (SIGKILL) / restart ms', `${kills.length} / median ${restart[Math.floor(restart.length / 2)] ?? '—'}, max ${restart.at(-1) ?? '—'}${f.slowStarts ? ` (${f.slowStarts} starts stalled and were retried)` : ''}`],
     ['executor alarms lost (overdue in the object, unknown to the runtime)', f.lostAlarms ? f.lostAlarms.length : '—'],
     ['evictions (idle executors, by the alarm)', f.executors?.evictions ?? '—'],
     ['executors', `${f.executors?.files ?? '—'} (turns warm ${f.executors?.hits ?? '—'}, cold ${f.executors?.misses ?? '—'})`],

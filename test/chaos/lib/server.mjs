@@ -4,6 +4,7 @@
 import { startWrangler, waitUntilUp } from '../../../scripts/lib/processes.mjs';
 
 const START_TIMEOUT_MS = 90_000;
+const START_ATTEMPTS = 3;
 
 export class AppServer {
   #config;
@@ -13,6 +14,8 @@ export class AppServer {
   #proc = null;
   /** How long each restart took until /api/health answered, for the report. */
   restartMs = [];
+  /** Starts that did not answer in time and were tried again. */
+  slowStarts = 0;
   /** The tail of each earlier process's output: the app's error log survives the kills. */
   #previousOutput = [];
 
@@ -29,11 +32,20 @@ export class AppServer {
   }
 
   async start() {
-    if (this.#proc) this.#previousOutput.push(this.#proc.output());
     const started = Date.now();
-    this.#proc = startWrangler({ config: this.#config, port: this.#port, persistTo: this.#persistTo, vars: this.#vars, name: 'wrangler dev (chaos)' });
-    await waitUntilUp(this.#proc, '/api/health', { timeoutMs: START_TIMEOUT_MS });
-    return Date.now() - started;
+    for (let attempt = 1; ; attempt++) {
+      if (this.#proc) this.#previousOutput.push(this.#proc.output());
+      this.#proc = startWrangler({ config: this.#config, port: this.#port, persistTo: this.#persistTo, vars: this.#vars, name: 'wrangler dev (chaos)' });
+      try {
+        await waitUntilUp(this.#proc, '/api/health', { timeoutMs: START_TIMEOUT_MS });
+        return Date.now() - started;
+      } catch (error) {
+        // A start can stall on a box other work is crushing: kill that one and start again, a few times.
+        if (attempt >= START_ATTEMPTS) throw error;
+        this.slowStarts += 1;
+        await this.kill();
+      }
+    }
   }
 
   /** SIGKILL to the process group, then wait for the exit: nothing of the app runs after this. */
