@@ -3,7 +3,10 @@
 // a reply, dark mode, the keyboard, and streaming into a long chat.
 import { newReader } from '../seed-chats.mjs';
 import { followingSteps } from './following.mjs';
+import { keyboardSteps } from './keyboard.mjs';
+import { longChatSteps } from './long-chat.mjs';
 import { readingSteps } from './reading.mjs';
+import { themeSteps } from './theme.mjs';
 
 /** `t`: the journey's browser, step runner and helpers (see e2e/run.mjs). */
 export async function chatUiSteps(t) {
@@ -11,6 +14,9 @@ export async function chatUiSteps(t) {
   try {
     await readingSteps(t, reader);
     await followingSteps(t, reader);
+    await themeSteps(t, reader);
+    await keyboardSteps(t, reader);
+    await longChatSteps(t, reader);
   } finally {
     await reader.close();
   }

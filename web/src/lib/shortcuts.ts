@@ -16,6 +16,8 @@ export interface KeyLike {
 export interface ShortcutHelp {
   keys: string[];
   does: string;
+  /** The keys are alternatives (↑ or ↓), not pressed together. */
+  either?: boolean;
 }
 
 /** What the sheet lists: the app-wide shortcuts, then the keys that work where focus is. */
@@ -26,7 +28,7 @@ export const SHORTCUT_HELP: readonly ShortcutHelp[] = [
   { keys: ['Ctrl', '/'], does: 'Show keyboard shortcuts' },
   { keys: ['Enter'], does: 'Send the message' },
   { keys: ['Shift', 'Enter'], does: 'New line in the message' },
-  { keys: ['↑', '↓'], does: 'Move through an open menu' },
+  { keys: ['↑', '↓'], does: 'Move through an open menu', either: true },
 ];
 
 /** The app-wide action a key press asks for, or null. */
