@@ -68,7 +68,9 @@ process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(failed === 0 ? 0 : 1);
 
 async function main() {
-  log(`seed ${config.seed} · ${config.users} users · ${config.durationS} s · kills every ${config.killMinS}–${config.killMaxS} s (CHAOS_SEED=${config.seed} replays the schedule)`);
+  log(
+    `seed ${config.seed} · ${config.users} users · ${config.durationS} s · kills every ${config.killMinS}–${config.killMaxS} s (CHAOS_SEED=${config.seed} replays the schedule)`,
+  );
   const work = mkdtempSync(join(tmpdir(), 'clarity-chaos-'));
   persistDir = join(work, 'state');
   const keep = () => config.keepDir || audit === null || audit.failed() > 0 || harnessError !== null || harnessProblems.length > 0;
@@ -136,7 +138,9 @@ async function main() {
   chaos.catch(() => undefined);
   const progress = setInterval(() => {
     const c = obs.counters;
-    log(`${Math.round((Date.now() - runStarted) / 1000)} s: ${c.turnsAttempted} turns, ${c.acknowledged} acknowledged, ${kills.length} kills, ${c.reconnections} reconnections, ${c.resends} resends`);
+    log(
+      `${Math.round((Date.now() - runStarted) / 1000)} s: ${c.turnsAttempted} turns, ${c.acknowledged} acknowledged, ${kills.length} kills, ${c.reconnections} reconnections, ${c.resends} resends`,
+    );
   }, 30_000);
   teardown.add(() => clearInterval(progress));
 
@@ -151,7 +155,12 @@ async function main() {
   // Every tab closed its socket as it left; one still open would keep its session alive and fail the session checks.
   const stray = [...run.links].filter((link) => !link.closed);
   if (stray.length > 0) {
-    harnessProblems.push(`${stray.length} live sockets still open after every tab left (a harness bug): ${stray.slice(0, 5).map((l) => l.sessionId).join(', ')}`);
+    harnessProblems.push(
+      `${stray.length} live sockets still open after every tab left (a harness bug): ${stray
+        .slice(0, 5)
+        .map((l) => l.sessionId)
+        .join(', ')}`,
+    );
     for (const link of stray) link.close(4001);
   }
   clearInterval(progress);

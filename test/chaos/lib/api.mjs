@@ -22,7 +22,12 @@ export class Api {
     let res;
     let text;
     try {
-      res = await fetch(`${this.baseUrl}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(`${this.baseUrl}/api${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       text = await res.text();
     } catch (error) {
       return { ok: false, status: 0, data: null, code: null, retryAfterS: null, networkError: describe(error) };
@@ -69,7 +74,11 @@ export class Api {
     const decoder = new TextDecoder();
     try {
       for await (const chunk of res.body) parser.feed(decoder.decode(chunk, { stream: true }));
-      return { answer: { ok: true, status: 200, data: null, code: null, retryAfterS: null, networkError: null }, finished, streamError: finished ? null : 'stream ended without done' };
+      return {
+        answer: { ok: true, status: 200, data: null, code: null, retryAfterS: null, networkError: null },
+        finished,
+        streamError: finished ? null : 'stream ended without done',
+      };
     } catch (error) {
       return { answer: { ok: true, status: 200, data: null, code: null, retryAfterS: null, networkError: null }, finished, streamError: describe(error) };
     }

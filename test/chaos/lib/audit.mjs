@@ -45,7 +45,10 @@ export class Audit {
       if (!this.byChat.has(m.chat_id)) this.byChat.set(m.chat_id, []);
       this.byChat.get(m.chat_id).push(m);
     }
-    this.log = this.db.prepare('SELECT * FROM chaos_write_log ORDER BY id').all().map((r) => ({ ...r }));
+    this.log = this.db
+      .prepare('SELECT * FROM chaos_write_log ORDER BY id')
+      .all()
+      .map((r) => ({ ...r }));
   }
 
   /** The user message a reply answers: up its parents (branches), or the last one before it (one line). */
@@ -63,7 +66,10 @@ export class Audit {
     const rows = this.byChat?.get(chatId) ?? [];
     return rows
       .filter((m) => seq === undefined || Math.abs(m.seq - seq) <= 3)
-      .map((m) => `${m.seq}${m.parent_seq === null || !this.hasParents ? '' : `(↑${m.parent_seq})`}:${m.role}:${m.status}${m.toolCalls?.length ? ':tool_calls' : ''}${m.client_message_id ? `:cmid=${m.client_message_id.slice(0, 8)}` : ''} ${JSON.stringify(m.content.slice(0, 50))}`);
+      .map(
+        (m) =>
+          `${m.seq}${m.parent_seq === null || !this.hasParents ? '' : `(↑${m.parent_seq})`}:${m.role}:${m.status}${m.toolCalls?.length ? ':tool_calls' : ''}${m.client_message_id ? `:cmid=${m.client_message_id.slice(0, 8)}` : ''} ${JSON.stringify(m.content.slice(0, 50))}`,
+      );
   }
 
   // ── the executors' own storage, after one alarm cycle ────────────────────────────────────
@@ -73,7 +79,14 @@ export class Audit {
     // getAlarm() answers a time the runtime's scheduler does not have: it will never fire, and the
     // executor keeps it because an earlier alarm is kept (src/objects/alarm-scheduler.ts).
     const lost = executors.filter((e) => e.objectAlarmAt !== null && e.alarmAt === null && e.objectAlarmAt < now);
-    this.figures.lostAlarms = lost.map((e) => ({ executor: e.name, objectAlarmAt: e.objectAlarmAt, overdueMs: now - e.objectAlarmAt, liveSessions: e.liveSessions.length, outbox: e.outbox.length, checkpoints: e.checkpoints.length }));
+    this.figures.lostAlarms = lost.map((e) => ({
+      executor: e.name,
+      objectAlarmAt: e.objectAlarmAt,
+      overdueMs: now - e.objectAlarmAt,
+      liveSessions: e.liveSessions.length,
+      outbox: e.outbox.length,
+      checkpoints: e.checkpoints.length,
+    }));
     const leftovers = [];
     for (const e of executors) {
       for (const row of e.outbox) {
@@ -81,7 +94,8 @@ export class Audit {
         const chatId = entry.kind === 'message' ? entry.message.chatId : entry.chatId;
         leftovers.push({ executor: e.name, kind: `outbox ${entry.kind}`, chatId, seq: entry.message?.seq, ...alarmsOf(e), entry });
       }
-      for (const c of e.checkpoints) leftovers.push({ executor: e.name, kind: 'checkpoint', chatId: c.chat_id, seq: c.seq, ...alarmsOf(e), startedAt: c.started_at });
+      for (const c of e.checkpoints)
+        leftovers.push({ executor: e.name, kind: 'checkpoint', chatId: c.chat_id, seq: c.seq, ...alarmsOf(e), startedAt: c.started_at });
     }
     const withContext = leftovers.map((l) => ({ ...l, d1: this.context(l.chatId, l.seq) }));
     this.add('no orphan checkpoints or outbox rows remain after one alarm cycle', executors.length, withContext);
@@ -96,7 +110,8 @@ export class Audit {
       return seen ? { user: seen.user, left: seen.left, lastSignalAt: seen.lastSignalAt, events: seen.events } : 'unknown to the clients';
     };
     const active = rows.filter((r) => r.is_active).map((r) => ({ session: r.id, chatId: r.chat_id, row: { ...r }, client: client(r.id) }));
-    for (const e of executors) for (const s of e.liveSessions) active.push({ session: s.id, chatId: s.chat_id, executor: e.name, liveSession: s, ...alarmsOf(e) });
+    for (const e of executors)
+      for (const s of e.liveSessions) active.push({ session: s.id, chatId: s.chat_id, executor: e.name, liveSession: s, ...alarmsOf(e) });
     this.add('every session has ended once its client left (none active in D1 or in an executor)', rows.length, active);
 
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -111,15 +126,28 @@ export class Audit {
       }
       const vanished = seen.left === 'vanished';
       if (vanished) gone += 1;
-      if (vanished && row.end_reason !== 'expired') wrong.push({ session: id, chatId: seen.chatId, problem: `its tab vanished, yet it ended "${row.end_reason}"`, row: { ...row }, client: client(id) });
+      if (vanished && row.end_reason !== 'expired')
+        wrong.push({ session: id, chatId: seen.chatId, problem: `its tab vanished, yet it ended "${row.end_reason}"`, row: { ...row }, client: client(id) });
       if (row.end_reason === 'expired') {
         expired += 1;
         // The last heartbeat or open the server answered was sent at lastSignalAt: its beat is no earlier.
         if (row.ended_at < seen.lastSignalAt + this.sessionTtlMs)
-          wrong.push({ session: id, chatId: seen.chatId, problem: `expired ${seen.lastSignalAt + this.sessionTtlMs - row.ended_at} ms before its TTL ran out`, row: { ...row }, client: client(id) });
+          wrong.push({
+            session: id,
+            chatId: seen.chatId,
+            problem: `expired ${seen.lastSignalAt + this.sessionTtlMs - row.ended_at} ms before its TTL ran out`,
+            row: { ...row },
+            client: client(id),
+          });
       }
     }
-    this.figures.sessions = { inD1: rows.length, seenByClients: this.obs.sessions.size, vanished: gone, expired, byReason: countBy(rows, (r) => r.end_reason ?? 'active') };
+    this.figures.sessions = {
+      inD1: rows.length,
+      seenByClients: this.obs.sessions.size,
+      vanished: gone,
+      expired,
+      byReason: countBy(rows, (r) => r.end_reason ?? 'active'),
+    };
     this.add('sessions of gone clients were ended by the alarm (expired), none before its TTL', this.obs.sessions.size, wrong);
   }
 
@@ -142,7 +170,8 @@ export class Audit {
           : ack.clientMessageId && byClientId.get(`${ack.chatId} ${ack.clientMessageId}`) !== 1
             ? `its clientMessageId is stored ${byClientId.get(`${ack.chatId} ${ack.clientMessageId}`)} times`
             : null;
-      if (problem) wrong.push({ chatId: ack.chatId, seq: ack.seq, problem, acknowledged: { id, ...ack, via: [...ack.via] }, d1: this.context(ack.chatId, ack.seq) });
+      if (problem)
+        wrong.push({ chatId: ack.chatId, seq: ack.seq, problem, acknowledged: { id, ...ack, via: [...ack.via] }, d1: this.context(ack.chatId, ack.seq) });
     }
     for (const c of this.obs.contradictions) wrong.push({ ...c, d1: this.context(c.chatId, c.seq) });
     this.add('every acknowledged user message (user_message seen) is stored exactly once, as acknowledged', this.obs.acks.size, wrong);
@@ -153,7 +182,13 @@ export class Audit {
     for (const [id, reply] of this.obs.replies) {
       const row = this.byId.get(id);
       if (!row || row.status !== reply.status || row.content !== reply.content || row.seq !== reply.seq)
-        wrong.push({ chatId: reply.chatId, seq: reply.seq, problem: row ? `stored as ${row.status} (${row.content.length} chars)` : 'seen, not in D1', seen: { id, status: reply.status, chars: reply.content.length }, d1: this.context(reply.chatId, reply.seq) });
+        wrong.push({
+          chatId: reply.chatId,
+          seq: reply.seq,
+          problem: row ? `stored as ${row.status} (${row.content.length} chars)` : 'seen, not in D1',
+          seen: { id, status: reply.status, chars: reply.content.length },
+          d1: this.context(reply.chatId, reply.seq),
+        });
     }
     this.add('every reply a client saw (assistant_message) is stored with the status and text it saw', this.obs.replies.size, wrong);
   }
@@ -182,7 +217,13 @@ export class Audit {
       const replies = user ? chat.filter((m) => m.role === 'assistant' && !m.toolCalls?.length && this.askOf(m)?.id === user.id) : [];
       const kept = replies.length > 0 && replies.every((r) => r.content.startsWith(s.text) || s.text.startsWith(r.content));
       if (!kept)
-        wrong.push({ chatId: s.chatId, seq: user?.seq, problem: replies.length ? 'a stored reply is not a prefix of what streamed, nor the other way round' : 'streamed, then no reply stored', streamed: s.text.slice(0, 80), d1: this.context(s.chatId, user?.seq) });
+        wrong.push({
+          chatId: s.chatId,
+          seq: user?.seq,
+          problem: replies.length ? 'a stored reply is not a prefix of what streamed, nor the other way round' : 'streamed, then no reply stored',
+          streamed: s.text.slice(0, 80),
+          d1: this.context(s.chatId, user?.seq),
+        });
     }
     this.add('every reply a client saw streaming before its stream broke is stored and keeps what streamed', this.obs.streamed.length, wrong);
   }
@@ -193,7 +234,14 @@ export class Audit {
     for (const { id } of chats) {
       const seqs = (this.byChat.get(id) ?? []).map((m) => m.seq);
       const bad = seqs.findIndex((seq, i) => seq !== i + 1);
-      if (bad !== -1) wrong.push({ chatId: id, seq: seqs[bad], problem: `seq ${bad + 1} expected, found ${seqs[bad]}`, seqs: seqs.slice(Math.max(0, bad - 3), bad + 3), d1: this.context(id, seqs[bad]) });
+      if (bad !== -1)
+        wrong.push({
+          chatId: id,
+          seq: seqs[bad],
+          problem: `seq ${bad + 1} expected, found ${seqs[bad]}`,
+          seqs: seqs.slice(Math.max(0, bad - 3), bad + 3),
+          d1: this.context(id, seqs[bad]),
+        });
     }
     this.add('seq is gap-free and strictly increasing in every chat', chats.length, wrong);
   }
@@ -243,14 +291,24 @@ export class Audit {
       if (!touches.has(target.id)) touches.set(target.id, []);
       touches.get(target.id).push(w.id);
     }
-    const wrong = unattributed.map((w) => ({ chatId: w.chat_id, problem: `a chats UPDATE (updated_at ${w.old_updated} → ${w.new_updated}) that is no message's touch`, d1: this.context(w.chat_id) }));
+    const wrong = unattributed.map((w) => ({
+      chatId: w.chat_id,
+      problem: `a chats UPDATE (updated_at ${w.old_updated} → ${w.new_updated}) that is no message's touch`,
+      d1: this.context(w.chat_id),
+    }));
     let replays = 0;
     const perReply = {};
     for (const m of this.messages) {
       const ids = touches.get(m.id) ?? [];
       for (let i = 1; i < ids.length; i++) {
         if (this.#killBetween(ids[0], ids[i])) replays += 1;
-        else wrong.push({ chatId: m.chat_id, seq: m.seq, problem: `touched again (write ${ids[i]} after ${ids[0]}) with no kill between`, d1: this.context(m.chat_id, m.seq) });
+        else
+          wrong.push({
+            chatId: m.chat_id,
+            seq: m.seq,
+            problem: `touched again (write ${ids[i]} after ${ids[0]}) with no kill between`,
+            d1: this.context(m.chat_id, m.seq),
+          });
       }
       if (m.role !== 'assistant' || m.toolCalls?.length) continue;
       const w = rowWrites.get(m.id) ?? { INSERT: 0, UPDATE: 0, DELETE: 0 };
@@ -259,7 +317,12 @@ export class Audit {
       if (count > 2) wrong.push({ chatId: m.chat_id, seq: m.seq, problem: `${count} D1 writes for one reply`, d1: this.context(m.chat_id, m.seq) });
     }
     const replies = Object.values(perReply).reduce((a, b) => a + b, 0);
-    this.figures.d1Writes = { perReplyHistogram: perReply, replayedTouches: replays, totalLogged: this.log.length, byTable: countBy(this.log, (w) => `${w.tbl} ${w.op}`) };
+    this.figures.d1Writes = {
+      perReplyHistogram: perReply,
+      replayedTouches: replays,
+      totalLogged: this.log.length,
+      byTable: countBy(this.log, (w) => `${w.tbl} ${w.op}`),
+    };
     this.add('D1 writes per reply ≤ 2 (its row and its chat touch); a second touch only as a replay after a kill', replies, wrong);
   }
 

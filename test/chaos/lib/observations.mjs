@@ -82,12 +82,23 @@ export class Observations {
         this.contradictions.push({ kind: 'ack changed', chatId: message.chatId, seq: message.seq, detail: { first: known, now: message } });
       return;
     }
-    this.acks.set(message.id, { chatId: message.chatId, seq: message.seq, clientMessageId: message.clientMessageId, content: message.content, via: new Set([via]) });
+    this.acks.set(message.id, {
+      chatId: message.chatId,
+      seq: message.seq,
+      clientMessageId: message.clientMessageId,
+      content: message.content,
+      via: new Set([via]),
+    });
     if (message.clientMessageId) {
       const key = `${message.chatId} ${message.clientMessageId}`;
       const other = this.#ackByClientId.get(key);
       if (other && other !== message.id)
-        this.contradictions.push({ kind: 'one clientMessageId acknowledged as two messages', chatId: message.chatId, seq: message.seq, detail: { ids: [other, message.id] } });
+        this.contradictions.push({
+          kind: 'one clientMessageId acknowledged as two messages',
+          chatId: message.chatId,
+          seq: message.seq,
+          detail: { ids: [other, message.id] },
+        });
       this.#ackByClientId.set(key, message.id);
     }
   }

@@ -61,7 +61,8 @@ async function probeOne(api, obs, token, chatId) {
     });
     // The server is up and nothing kills it now: a network error is worth one more try, nothing else.
     if (result.answer.status === 0) continue;
-    if (result.answer.status !== 200) return { problem: `the probe turn answered ${result.answer.status} ${result.answer.code ?? ''}`, answer: result.answer.data };
+    if (result.answer.status !== 200)
+      return { problem: `the probe turn answered ${result.answer.status} ${result.answer.code ?? ''}`, answer: result.answer.data };
     const names = events.map((e) => e.event);
     const reply = events.find((e) => e.event === 'assistant_message')?.data.message;
     if (names[0] !== 'user_message' || names.at(-1) !== 'done' || reply?.status !== 'complete')

@@ -7,7 +7,14 @@ export function printReport({ config, tree, obs, audit, kills, runMs, log, write
   const f = audit.figures;
   const rows = [
     ['duration', `${config.durationS} s soak, ${Math.round(runMs / 1000)} s in all (seed ${config.seed})`],
-    ['code', !tree ? '—' : tree.source ? `a copy in ${tree.source}` : `${tree.commit}${tree.uncommittedFiles ? ` + ${tree.uncommittedFiles} uncommitted files (shared tree)` : ''}`],
+    [
+      'code',
+      !tree
+        ? '—'
+        : tree.source
+          ? `a copy in ${tree.source}`
+          : `${tree.commit}${tree.uncommittedFiles ? ` + ${tree.uncommittedFiles} uncommitted files (shared tree)` : ''}`,
+    ],
     ['users / visits', `${config.users} users (${Math.round(config.twoTabShare * 100)} % with two tabs), ${c.visits} visits`],
     ['turns attempted', c.turnsAttempted],
     ['  acknowledged', c.acknowledged],
@@ -19,8 +26,16 @@ export function printReport({ config, tree, obs, audit, kills, runMs, log, write
     ['  network errors / 5xx', `${c.networkErrors} / ${c.serverErrors}`],
     ['  streams broken by kills / dropped by clients', `${c.streamsBroken} / ${c.streamsDropped}`],
     ['  stops sent / tool calls', `${c.stopsSent} / ${c.toolCalls}`],
-    ['model faults asked for', Object.entries(obs.faults).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'],
-    ['kills (SIGKILL) / restart ms', `${kills.length} / median ${restart[Math.floor(restart.length / 2)] ?? '—'}, max ${restart.at(-1) ?? '—'}${f.slowStarts ? ` (${f.slowStarts} starts stalled and were retried)` : ''}`],
+    [
+      'model faults asked for',
+      Object.entries(obs.faults)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none',
+    ],
+    [
+      'kills (SIGKILL) / restart ms',
+      `${kills.length} / median ${restart[Math.floor(restart.length / 2)] ?? '—'}, max ${restart.at(-1) ?? '—'}${f.slowStarts ? ` (${f.slowStarts} starts stalled and were retried)` : ''}`,
+    ],
     ['executor alarms lost (overdue in the object, unknown to the runtime)', f.lostAlarms ? f.lostAlarms.length : '—'],
     ['evictions (idle executors, by the alarm)', f.executors?.evictions ?? '—'],
     ['executors', `${f.executors?.files ?? '—'} (turns warm ${f.executors?.hits ?? '—'}, cold ${f.executors?.misses ?? '—'})`],
@@ -34,7 +49,12 @@ export function printReport({ config, tree, obs, audit, kills, runMs, log, write
     ['D1 writes per reply (histogram)', JSON.stringify(f.d1Writes?.perReplyHistogram ?? {})],
     ['replayed chat touches after kills', f.d1Writes?.replayedTouches ?? '—'],
     ['tool tasks / created twice', f.tasks ? `${f.tasks.titles} / ${f.tasks.doubled}` : '—'],
-    ['app error log (last 20 KB of each process)', Object.entries(f.appErrorLog ?? {}).map(([m, e]) => `${m} ×${e.count}`).join(', ') || 'none'],
+    [
+      'app error log (last 20 KB of each process)',
+      Object.entries(f.appErrorLog ?? {})
+        .map(([m, e]) => `${m} ×${e.count}`)
+        .join(', ') || 'none',
+    ],
     ['unexpected answers', obs.unexpected.size ? [...obs.unexpected].map(([k, v]) => `${k} ×${v.count}`).join(', ') : 'none'],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -41,14 +41,18 @@ export function installWriteLog(db) {
   db.exec(`CREATE TABLE IF NOT EXISTS chaos_write_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, op TEXT NOT NULL,
     chat_id TEXT, msg_id TEXT, role TEXT, old_updated INTEGER, new_updated INTEGER)`);
-  const all = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'chaos_write_log')").all();
+  const all = db
+    .prepare(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'chaos_write_log')",
+    )
+    .all();
   // A full-text index is a virtual table with shadow tables: no triggers there, and its writes follow the app's own.
   const virtual = all.filter((t) => /^CREATE VIRTUAL/i.test(t.sql ?? '')).map((t) => t.name);
   const tables = all.map((t) => t.name).filter((name) => !virtual.some((v) => name === v || name.startsWith(`${v}_`)));
   for (const table of tables) {
     for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
       const row = op === 'DELETE' ? 'OLD' : 'NEW';
-      let columns = "NULL, NULL, NULL, NULL, NULL";
+      let columns = 'NULL, NULL, NULL, NULL, NULL';
       if (table === 'chat_messages') columns = `${row}.chat_id, ${row}.id, ${row}.role, NULL, NULL`;
       if (table === 'chats') columns = `${row}.id, NULL, NULL, ${op === 'INSERT' ? 'NULL' : 'OLD.updated_at'}, ${op === 'DELETE' ? 'NULL' : 'NEW.updated_at'}`;
       db.exec(
@@ -73,8 +77,19 @@ export function readExecutors(persistDir) {
     const db = new DatabaseSync(join(dir, file), { readOnly: true });
     db.exec('PRAGMA busy_timeout = 5000');
     try {
-      const has = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name));
-      const all = (table, sql = `SELECT * FROM ${table}`) => (has.has(table) ? db.prepare(sql).all().map((r) => ({ ...r })) : []);
+      const has = new Set(
+        db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .all()
+          .map((r) => r.name),
+      );
+      const all = (table, sql = `SELECT * FROM ${table}`) =>
+        has.has(table)
+          ? db
+              .prepare(sql)
+              .all()
+              .map((r) => ({ ...r }))
+          : [];
       const kv = new Map(all('_cf_KV').map((r) => [r.key, decode(r.value)]));
       const id = file.replace(/\.sqlite$/, '');
       return {

@@ -300,7 +300,10 @@ class Tab {
     const { api, obs } = this.run;
     while (!this.run.stopping() && !this.#leaving) {
       const sentAt = Date.now();
-      const answer = await api.request('POST', '/sessions', { token: this.user.token, body: { agent: AGENT, clientInstanceId: this.clientInstanceId, ...(chatId ? { chatId } : {}) } });
+      const answer = await api.request('POST', '/sessions', {
+        token: this.user.token,
+        body: { agent: AGENT, clientInstanceId: this.clientInstanceId, ...(chatId ? { chatId } : {}) },
+      });
       if (answer.ok) {
         this.session = answer.data.session;
         this.chatId = this.session.chatId;
