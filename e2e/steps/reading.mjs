@@ -42,6 +42,8 @@ export async function readingSteps(t, reader) {
   await reader.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
   const page = await reader.newPage();
   watch(page);
+  const scripts = [];
+  page.on('request', (request) => request.resourceType() === 'script' && scripts.push(new URL(request.url()).pathname));
   const reply = () => page.getByRole('log', { name: 'Messages' }).getByRole('article', { name: 'Assistant replied' }).last();
   const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
 
@@ -84,7 +86,9 @@ export async function readingSteps(t, reader) {
     await code.getByRole('button', { name: 'Copy code' }).filter({ hasText: 'Copied' }).waitFor();
     assert.match(await clipboard(), /^\/\/ A line longer[\s\S]*return Number\.isNaN\(at\) \? null : at;\n}$/);
 
-    // The highlighter is not part of the first load: a chat without code never fetches it.
+    // The highlighter is a chunk of its own, fetched once code appears, with the code's language…
+    assert.ok(scripts.some((path) => /highlight-languages/.test(path)) && scripts.some((path) => /typescript/.test(path)), `highlight.js and TypeScript fetched (${scripts.join(', ')})`);
+    // …and not part of the first load: a page without code never fetches it.
     const plain = await reader.newPage();
     watch(plain);
     const fetched = [];
