@@ -1,11 +1,12 @@
 // The chat UI a ChatGPT user expects (issue 18), on an account of its own so the journey's chats
 // and turn limits stay out of it: reading replies at every width, copying, code blocks, following
-// a reply, dark mode, the keyboard, and streaming into a long chat.
+// a reply, dark mode, the keyboard, streaming into a long chat, and a task's due date.
 import { newReader } from '../seed-chats.mjs';
 import { followingSteps } from './following.mjs';
 import { keyboardSteps } from './keyboard.mjs';
 import { longChatSteps } from './long-chat.mjs';
 import { readingSteps } from './reading.mjs';
+import { taskDueSteps } from './task-due.mjs';
 import { themeSteps } from './theme.mjs';
 
 /** `t`: the journey's browser, step runner and helpers (see e2e/run.mjs). */
@@ -17,6 +18,7 @@ export async function chatUiSteps(t) {
     await themeSteps(t, reader);
     await keyboardSteps(t, reader);
     await longChatSteps(t, reader);
+    await taskDueSteps(t, reader);
   } finally {
     await reader.close();
   }
