@@ -1,10 +1,11 @@
 // The chat UI a ChatGPT user expects (issue 18), on an account of its own so the journey's chats
 // and turn limits stay out of it: reading replies at every width, copying, code blocks, following
-// a reply, dark mode, the keyboard, streaming into a long chat, and a task's due date.
+// a reply, dark mode, the keyboard, streaming into a long chat, a task's due date, a quiet console.
 import { newReader } from '../seed-chats.mjs';
 import { followingSteps } from './following.mjs';
 import { keyboardSteps } from './keyboard.mjs';
 import { longChatSteps } from './long-chat.mjs';
+import { quietConsoleSteps } from './quiet-console.mjs';
 import { readingSteps } from './reading.mjs';
 import { taskDueSteps } from './task-due.mjs';
 import { themeSteps } from './theme.mjs';
@@ -22,4 +23,5 @@ export async function chatUiSteps(t) {
   } finally {
     await reader.close();
   }
+  await quietConsoleSteps(t);
 }

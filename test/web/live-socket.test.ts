@@ -147,3 +147,24 @@ describe('LiveSocket', () => {
     expect(t.frames).toEqual([]);
   });
 });
+
+describe('LiveSocket closing a socket that is still connecting', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('waits for it to open, then closes it with the same code, and hears nothing from it', () => {
+    const t = connect();
+    const connecting = t.last();
+    t.live.close();
+    expect(connecting.closedWith).toBeNull();
+    connecting.serverOpens();
+    expect(connecting.closedWith).toBe(1000);
+    connecting.serverSends(SNAPSHOT);
+    expect(t.frames).toEqual([]);
+    expect(t.health).toEqual([]);
+  });
+});

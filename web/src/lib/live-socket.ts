@@ -14,6 +14,17 @@ export const LEAVING_CLOSE_CODE = 1000;
 /** Dropping a link to open a fresh one; not 1000/1001, so the server keeps the session. */
 export const RECONNECT_CLOSE_CODE = 4001;
 
+/** WebSocket.CONNECTING, without needing the browser's WebSocket in scope. */
+const CONNECTING = 0;
+
+function close(socket: SocketLike, code: number, reason: string) {
+  try {
+    socket.close(code, reason);
+  } catch {
+    // already closed
+  }
+}
+
 /** The socket as this module uses it: the browser's WebSocket fits. */
 export interface SocketLike {
   readonly readyState: number;
@@ -162,11 +173,13 @@ export class LiveSocket {
     this.#setHealthy(false);
     if (!socket) return;
     socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
-    try {
-      socket.close(code, reason);
-    } catch {
-      // already closed
+    // Closing a socket still connecting makes the browser log "closed before the connection is
+    // established" (issue 18: on every chat load): let it open, then close it with our code.
+    if (socket.readyState === CONNECTING) {
+      socket.onopen = () => close(socket, code, reason);
+      return;
     }
+    close(socket, code, reason);
   }
 
   #setHealthy(healthy: boolean) {

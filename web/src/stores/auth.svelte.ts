@@ -10,6 +10,8 @@ class AuthStore {
   user = $state<User | null>(null);
   status = $state<Status>('loading');
   expired = $state(false);
+  /** Logging out: the screens still showing must not open anything new (a session, a socket) meanwhile. */
+  signingOut = $state(false);
   #signedIn = new Set<(user: User) => void | Promise<void>>();
   #signingOut = new Set<() => void | Promise<void>>();
 
@@ -50,15 +52,20 @@ class AuthStore {
   }
 
   async logout(): Promise<void> {
-    for (const listener of this.#signingOut) await listener();
+    this.signingOut = true;
     try {
-      await api.auth.logout();
-    } catch {
-      // Already signed out on the server: nothing left to end.
+      for (const listener of this.#signingOut) await listener();
+      try {
+        await api.auth.logout();
+      } catch {
+        // Already signed out on the server: nothing left to end.
+      }
+      this.user = null;
+      this.status = 'signed-out';
+      this.expired = false;
+    } finally {
+      this.signingOut = false;
     }
-    this.user = null;
-    this.status = 'signed-out';
-    this.expired = false;
   }
 
   /** Runs after every successful sign-in, including a re-login in place. */

@@ -121,6 +121,8 @@ class ChatStore {
   /** Show a chat: opens this tab's session on it (or on the agent's latest chat when chatId is null). */
   async load(agent: string, chatId: string | null): Promise<ChatInfo | null> {
     if (this.chat && this.chat.id === chatId && this.agent === agent && !this.loadError) return this.chat;
+    // The chat screen is still up while logout closes it: opening it again would be refused a moment later (a 401 in the console).
+    if (auth.signingOut) return null;
     const token = ++this.#loadToken;
     this.#abort?.abort();
     this.#abort = null;
