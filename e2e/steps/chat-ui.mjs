@@ -1,7 +1,8 @@
 // The chat UI a ChatGPT user expects (issue 18), on an account of its own so the journey's chats
 // and turn limits stay out of it: reading replies at every width, copying, code blocks, following
-// a reply, dark mode, the keyboard, streaming into a long chat, a task's due date, a quiet console.
+// a reply, dark mode, the keyboard, streaming into a long chat, a task's due date, an archived chat, a quiet console.
 import { newReader } from '../seed-chats.mjs';
+import { archivedChatSteps } from './archived-chat.mjs';
 import { followingSteps } from './following.mjs';
 import { keyboardSteps } from './keyboard.mjs';
 import { longChatSteps } from './long-chat.mjs';
@@ -20,6 +21,7 @@ export async function chatUiSteps(t) {
     await keyboardSteps(t, reader);
     await longChatSteps(t, reader);
     await taskDueSteps(t, reader);
+    await archivedChatSteps(t, reader);
   } finally {
     await reader.close();
   }
