@@ -1,10 +1,11 @@
 // The chat UI a ChatGPT user expects (issue 18), on an account of its own so the journey's chats
 // and turn limits stay out of it: reading replies at every width, copying, code blocks, following
-// a reply, dark mode, the keyboard, streaming into a long chat, a task's due date, an archived chat, a quiet console.
+// a reply, dark mode, the keyboard, streaming into a long chat, a task's due date, an archived chat, loading states, a quiet console.
 import { newReader } from '../seed-chats.mjs';
 import { archivedChatSteps } from './archived-chat.mjs';
 import { followingSteps } from './following.mjs';
 import { keyboardSteps } from './keyboard.mjs';
+import { loadingSteps } from './loading.mjs';
 import { longChatSteps } from './long-chat.mjs';
 import { quietConsoleSteps } from './quiet-console.mjs';
 import { readingSteps } from './reading.mjs';
@@ -22,6 +23,7 @@ export async function chatUiSteps(t) {
     await longChatSteps(t, reader);
     await taskDueSteps(t, reader);
     await archivedChatSteps(t, reader);
+    await loadingSteps(t, reader);
   } finally {
     await reader.close();
   }

@@ -23,7 +23,8 @@ class ChatListStore {
   archived = $state<ArchiveFilter>('exclude');
   chats = $state<ChatSummary[]>([]);
   nextCursor = $state<string | null>(null);
-  loading = $state(false);
+  /** True from the start: until the first page arrives the list is loading, not empty. */
+  loading = $state(true);
   error = $state<string | null>(null);
   #token = 0;
   #search = new Debouncer(SEARCH_DEBOUNCE_MS);
