@@ -156,13 +156,13 @@ describe('LiveSocket closing a socket that is still connecting', () => {
     vi.useRealTimers();
   });
 
-  it('waits for it to open, then closes it with the same code, and hears nothing from it', () => {
+  it('waits for it to open, then closes it without ending the session, and hears nothing from it', () => {
     const t = connect();
     const connecting = t.last();
     t.live.close();
     expect(connecting.closedWith).toBeNull();
     connecting.serverOpens();
-    expect(connecting.closedWith).toBe(1000);
+    expect(connecting.closedWith).toBe(RECONNECT_CLOSE_CODE);
     connecting.serverSends(SNAPSHOT);
     expect(t.frames).toEqual([]);
     expect(t.health).toEqual([]);

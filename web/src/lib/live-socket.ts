@@ -174,9 +174,11 @@ export class LiveSocket {
     if (!socket) return;
     socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
     // Closing a socket still connecting makes the browser log "closed before the connection is
-    // established" (issue 18: on every chat load): let it open, then close it with our code.
+    // established" (issue 18: on every chat load): let it open, then close it. Not with 1000: the
+    // server would end the session, which a socket that never opened did not do, and which the
+    // tab may be about to use on its next socket (a chat re-opened on the same session).
     if (socket.readyState === CONNECTING) {
-      socket.onopen = () => close(socket, code, reason);
+      socket.onopen = () => close(socket, RECONNECT_CLOSE_CODE, 'superseded');
       return;
     }
     close(socket, code, reason);
