@@ -197,8 +197,46 @@ function summariseToolResults(messages) {
 /** "token1 token2 … tokenN": numbered so tests can see nothing was lost, doubled or reordered. @param {number} n */
 const numberedTokens = (n) => Array.from({ length: n }, (_, i) => `token${i + 1}`).join(' ');
 
+/** What "show markdown" answers: every kind of Markdown a reply renders, so a demo shows them all. */
+const MARKDOWN_SAMPLER = [
+  '## What a reply can hold',
+  '',
+  'Text with **bold**, *italics*, `inline code` and a [link to the Markdown guide](https://commonmark.org/help/).',
+  '',
+  '### Lists',
+  '',
+  '- a bullet',
+  '- another, with a [second link](https://example.com/)',
+  '',
+  '1. first step',
+  '2. second step',
+  '',
+  '### Code in two languages',
+  '',
+  '```ts',
+  'export function greet(name: string): string {',
+  '  return `Hello, ${name}!`;',
+  '}',
+  '```',
+  '',
+  '```python',
+  'def greet(name: str) -> str:',
+  '    return f"Hello, {name}!"',
+  '```',
+  '',
+  '### A table',
+  '',
+  '| Language | Typed | Since |',
+  '| --- | --- | --- |',
+  '| TypeScript | yes | 2012 |',
+  '| Python | optional | 1991 |',
+  '',
+  '> A quote, for good measure.',
+].join('\n');
+
 /** @param {string} clean @param {number | undefined} defaultTokens */
 function scriptedText(clean, defaultTokens) {
+  if (/\bshow (?:me )?(?:some )?markdown\b/i.test(clean)) return MARKDOWN_SAMPLER;
   if (/^(?:hi|hello|hey|howdy|greetings|good (?:morning|afternoon|evening))\b/i.test(clean)) {
     return "Hello! I'm the mock model, standing in for a real LLM. Try asking me to add a task, list your tasks, or remember something about you.";
   }

@@ -1,6 +1,7 @@
 // Reading a reply (issue 18): it fits the screen at every width, with only its code block or
 // table scrolling sideways inside it; code blocks have a header (language, Copy) and colours
-// loaded on first use; every message can be copied from a button shown on hover or focus.
+// loaded on first use; every message can be copied from a button shown on hover or focus; the
+// demo model shows all of it when asked to "show markdown".
 import assert from 'node:assert/strict';
 import { exchangeFile, importChat, WIDE_REPLY } from '../seed-chats.mjs';
 
@@ -123,6 +124,25 @@ export async function readingSteps(t, reader) {
     await question.getByRole('button', { name: 'Copy message' }).click();
     await question.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
     assert.equal(await clipboard(), 'How do I parse a date?');
+  });
+
+  await step('the demo model asked to "show markdown" streams headings, lists, code in two languages, a table, a quote and links', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('textbox', { name: 'Message' }).fill('Please show markdown');
+    await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await reply().getByRole('heading', { name: 'What a reply can hold' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Send message' }).waitFor({ timeout: 30_000 });
+    const shown = reply();
+    assert.equal(await shown.getByRole('heading').count(), 4, 'a heading and three subheadings');
+    assert.equal(await shown.getByRole('list').count(), 2, 'a bulleted and a numbered list');
+    assert.deepEqual(await shown.locator('.code-lang').allTextContents(), ['ts', 'python']);
+    await until(async () => (await shown.locator('.code-block').filter({ has: page.locator('.hljs-keyword') }).count()) === 2, { message: 'both code blocks highlighted' });
+    assert.equal(await shown.getByRole('table').getByRole('row').count(), 3);
+    assert.equal(await shown.locator('blockquote').count(), 1);
+    const links = shown.getByRole('link');
+    assert.equal(await links.count(), 2);
+    for (const link of await links.all()) assert.match((await link.getAttribute('rel')) ?? '', /noopener/, 'links open safely in a new tab');
+    await screenshot('reading-markdown-sampler', page);
   });
 
   await page.close();
