@@ -143,6 +143,10 @@ export async function readingSteps(t, reader) {
     assert.equal(await links.count(), 2);
     for (const link of await links.all()) assert.match((await link.getAttribute('rel')) ?? '', /noopener/, 'links open safely in a new tab');
     await screenshot('reading-markdown-sampler', page);
+    // The chat list previews it as text, not as Markdown.
+    const row = page.getByRole('complementary', { name: 'Chats and navigation' }).getByRole('link', { name: /^Parsing dates/ });
+    await until(async () => /What a reply can hold Text with bold, italics, inline code/.test((await row.textContent()) ?? ''), { message: 'the plain preview' });
+    assert.doesNotMatch((await row.textContent()) ?? '', /##|\*\*|`/);
   });
 
   await page.close();
