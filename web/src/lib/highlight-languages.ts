@@ -5,6 +5,7 @@
  */
 import hljs from 'highlight.js/lib/core';
 import type { LanguageFn } from 'highlight.js';
+import './highlight-theme.css';
 
 type Loader = () => Promise<{ default: LanguageFn }>;
 
