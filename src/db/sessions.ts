@@ -21,15 +21,6 @@ export async function activeSessions(db: Db, userId: string, agent: string) {
     .orderBy(desc(chatSessions.createdAt));
 }
 
-/** The agents whose executors hold a live session opened with this login. */
-export async function agentsWithLoginSessions(db: Db, userId: string, authSessionId: string): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ agentName: chatSessions.agentName })
-    .from(chatSessions)
-    .where(and(eq(chatSessions.userId, userId), eq(chatSessions.authSessionId, authSessionId), eq(chatSessions.isActive, true)));
-  return rows.map((r) => r.agentName);
-}
-
 /** A tab's live sessions with agents other than `agent` (switching agents replaces them). */
 export async function tabSessionsOnOtherAgents(db: Db, userId: string, agent: string, clientInstanceId: string) {
   return db

@@ -74,10 +74,6 @@ export async function findTask(db: Db, userId: string, id: string): Promise<Task
   return task ?? null;
 }
 
-export async function insertTask(db: Db, task: Task): Promise<void> {
-  await db.insert(tasks).values(task);
-}
-
 /** Applies the patch to the user's task; null when there is no such task. */
 export async function patchTask(db: Db, userId: string, id: string, patch: TaskPatch): Promise<Task | null> {
   const current = await findTask(db, userId, id);
