@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { loadavg } from 'node:os';
 import { chromium } from 'playwright-core';
 import { startMockModel } from '../mock-model/server.mjs';
-import { CHROMIUM, CHROMIUM_ARGS, createTeardown, freePort, log, makeTempDir, runStep, startWrangler, waitForHealth } from '../e2e/harness.mjs';
+import { applyD1Migrations, CHROMIUM, CHROMIUM_ARGS, createTeardown, freePort, log, makeTempDir, runStep, startWrangler, waitForHealth } from '../e2e/harness.mjs';
 import { LONG_TASK_MS, watchMainThread } from '../e2e/main-thread.mjs';
 import { importChat, longChatFile, newReader } from '../e2e/seed-chats.mjs';
 
@@ -36,7 +36,7 @@ async function startApp() {
   }
   const state = makeTempDir();
   teardown.add(state.remove);
-  runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state.dir], { timeoutMs: 120_000 });
+  await applyD1Migrations({ persistTo: state.dir });
   const mock = await startMockModel({ port: 0 });
   teardown.add(() => mock.close());
   const port = await freePort();

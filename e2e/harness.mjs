@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ROOT } from '../scripts/lib/processes.mjs';
 
 export { createTeardown, freePort, ROOT, runStep, startWrangler } from '../scripts/lib/processes.mjs';
+export { applyD1Migrations, shardBindings } from '../scripts/lib/d1-migrations.mjs';
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startMockModel } from '../mock-model/server.mjs';
 import {
+  applyD1Migrations,
   ARTIFACTS,
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -64,7 +65,7 @@ try {
   const state = makeTempDir();
   teardown.add(state.remove);
   log(`applying migrations to ${state.dir}`);
-  runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state.dir], { timeoutMs: 120_000 });
+  await applyD1Migrations({ persistTo: state.dir });
 
   const mock = await startMockModel({ port: 0 });
   teardown.add(() => mock.close());

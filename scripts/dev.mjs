@@ -24,7 +24,8 @@ function hasApiKey() {
 
 ensureTokenSecret();
 
-const migrate = spawnSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local'], { stdio: 'inherit', env: { ...process.env, CI: 'true' } });
+// The directory and every shard (SPEC §17), each with its own migrations.
+const migrate = spawnSync('node', ['scripts/d1-migrate.mjs', '--local'], { stdio: 'inherit', env: { ...process.env, CI: 'true' } });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 let mock = null;

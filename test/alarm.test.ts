@@ -1,4 +1,5 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { shardOf } from './shard-helpers';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { call, d1Writes, executorState, executorStub, expectError, expectStatus, installWriteCounter, openSession, sessionRow, signUp } from './helpers';
@@ -41,9 +42,10 @@ describe('the session alarm', () => {
     expect(await sessionRow(stale.session.id)).toMatchObject({ is_active: 0, end_reason: 'expired' });
     expect(await sessionRow(fresh.session.id)).toMatchObject({ is_active: 1, end_reason: null });
 
-    const snapshot = await env.DB.prepare('SELECT * FROM chat_sessions WHERE user_id = ? ORDER BY id').bind(caller.userId).all();
+    const shard = await shardOf(caller.userId);
+    const snapshot = await shard.prepare('SELECT * FROM chat_sessions WHERE user_id = ? ORDER BY id').bind(caller.userId).all();
     await runDurableObjectAlarm(executorStub(caller));
-    expect((await env.DB.prepare('SELECT * FROM chat_sessions WHERE user_id = ? ORDER BY id').bind(caller.userId).all()).results).toEqual(snapshot.results);
+    expect((await shard.prepare('SELECT * FROM chat_sessions WHERE user_id = ? ORDER BY id').bind(caller.userId).all()).results).toEqual(snapshot.results);
 
     await expectError(await call('POST', `/sessions/${stale.session.id}/heartbeat`, { caller }), 410, 'gone');
     await expectStatus(204, 'POST', `/sessions/${fresh.session.id}/heartbeat`, { caller });

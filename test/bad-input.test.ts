@@ -1,8 +1,8 @@
-import { env } from 'cloudflare:workers';
+import { shardOf } from './shard-helpers';
 import { describe, expect, it } from 'vitest';
 import { call, expectError, signUp } from './helpers';
 
-const countTasks = async (userId: string) => (await env.DB.prepare('SELECT count(*) AS n FROM tasks WHERE user_id = ?').bind(userId).first<{ n: number }>())!.n;
+const countTasks = async (userId: string) => (await (await shardOf(userId)).prepare('SELECT count(*) AS n FROM tasks WHERE user_id = ?').bind(userId).first<{ n: number }>())!.n;
 
 describe('bad input gets a clear 4xx in the error shape and writes nothing', () => {
   it('rejects malformed JSON with 400', async () => {

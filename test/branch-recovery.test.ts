@@ -2,8 +2,8 @@
  * SPEC §16 across crashes and history: a reply cut off on a branch comes back on that branch,
  * and chats written before branches existed (or by code that knows none) read as one line.
  */
+import { shardOf } from './shard-helpers';
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { executorStub, openSession, signUp } from './helpers';
 import { marker, modelRequests, newChat, readUntilDeltas, sendStreaming, storedMessages } from './turn-helpers';
@@ -66,63 +66,12 @@ describe('a crash mid-reply on a branch', () => {
 });
 
 describe('chats written without branches', () => {
-  const backfill = () => {
-    const migration = env.TEST_MIGRATIONS.find((m) => m.name.includes('message_tree_backfill'))!;
-    return migration.queries.filter((q) => /^\s*(--[^\n]*\n\s*)*UPDATE/i.test(q));
-  };
-
-  it('the migration gives every existing message the one before it as parent, and the head is the last message', async () => {
-    const caller = await signUp();
-    const chatId = await newChat(caller);
-    const insert = env.DB.prepare("INSERT INTO chat_messages (id, chat_id, seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?)");
-    // Seq 4 was lost in a crash, as happens: its neighbours still join up.
-    await env.DB.batch([1, 2, 3, 5, 6].map((seq) => insert.bind(crypto.randomUUID(), chatId, seq, seq % 2 ? 'user' : 'assistant', `old ${seq}`, seq)));
-    // As before the migration: no parents, no head.
-    await env.DB.prepare('UPDATE chat_messages SET parent_seq = NULL WHERE chat_id = ?').bind(chatId).run();
-    expect((await storedTree(chatId)).map(([, parent]) => parent)).toEqual([null, null, null, null, null]);
-
-    const statements = backfill();
-    expect(statements).toHaveLength(1);
-    for (const statement of statements) await env.DB.prepare(statement).run();
-    expect(await storedTree(chatId)).toEqual([
-      [1, null],
-      [2, 1],
-      [3, 2],
-      [5, 3],
-      [6, 5],
-    ]);
-    const shown = await page(caller, chatId);
-    expect(placesOf(shown.messages)).toEqual(['1:1/1', '2:1/1', '3:1/1', '5:1/1', '6:1/1']);
-
-    // The chat goes on after its last message, and from then on has a head of its own.
-    await abortAllDurableObjects(); // the executor learns the chat from D1, as after a deploy
-    const next = await turn(caller, chatId, 'new words [[tokens:2]]');
-    expect(next.user).toMatchObject({ seq: 7, parentSeq: 6 });
-    const head = await env.DB.prepare('SELECT head_seq FROM chats WHERE id = ?').bind(chatId).first<{ head_seq: number }>();
-    expect(head?.head_seq).toBe(8);
-  });
-
-  it('leaves alone a chat that has a head: an edited first message stays a root when the backfill runs again', async () => {
-    const caller = await signUp();
-    const chatId = await newChat(caller);
-    await turn(caller, chatId, 'first alpha [[tokens:2]]');
-    await turn(caller, chatId, 'first again bravo [[tokens:2]]', { parentSeq: null });
-    const before = await storedTree(chatId);
-    expect(before).toEqual([
-      [1, null],
-      [2, 1],
-      [3, null],
-      [4, 3],
-    ]);
-    for (const statement of backfill()) await env.DB.prepare(statement).run();
-    expect(await storedTree(chatId)).toEqual(before);
-  });
-
   it('keeps an edited first message a root in a chat that had no head yet (its first write since the migration)', async () => {
     const caller = await signUp();
     const chatId = await newChat(caller);
-    const insert = env.DB.prepare("INSERT INTO chat_messages (id, chat_id, seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?)");
-    await env.DB.batch([1, 2].map((seq) => insert.bind(crypto.randomUUID(), chatId, seq, seq === 1 ? 'user' : 'assistant', `old ${seq}`, seq)));
+    const shard = await shardOf(caller.userId);
+    const insert = shard.prepare("INSERT INTO chat_messages (id, chat_id, seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?)");
+    await shard.batch([1, 2].map((seq) => insert.bind(crypto.randomUUID(), chatId, seq, seq === 1 ? 'user' : 'assistant', `old ${seq}`, seq)));
     await abortAllDurableObjects();
     const edited = await turn(caller, chatId, 'a new start [[tokens:2]]', { parentSeq: null });
     expect(edited.user).toMatchObject({ seq: 3, parentSeq: null, siblings: { index: 2, count: 2 } });
@@ -175,10 +124,11 @@ describe('chats written without branches', () => {
   it('gives a row written with no parent into a chat with no head the previous message as parent (seeds, imports, old code)', async () => {
     const caller = await signUp();
     const chatId = await newChat(caller);
-    const insert = env.DB.prepare(
+    const shard = await shardOf(caller.userId);
+    const insert = shard.prepare(
       "INSERT INTO chat_messages (id, chat_id, seq, role, content, status, created_at) VALUES (?, ?, ?, 'user', 'seeded', 'complete', 1)",
     );
-    await env.DB.batch([1, 2, 4].map((seq) => insert.bind(crypto.randomUUID(), chatId, seq)));
+    await shard.batch([1, 2, 4].map((seq) => insert.bind(crypto.randomUUID(), chatId, seq)));
     expect(await storedTree(chatId)).toEqual([
       [1, null],
       [2, 1],

@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:workers';
+import { rowsOnShards } from './shard-helpers';
 import { describe, expect, it } from 'vitest';
 import { call, expectError, expectStatus, openSession, seedMessages, signUp } from './helpers';
 
@@ -6,7 +6,7 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
 
 /** What D1 holds of one chat: its row, its messages and its sessions. */
 async function rowsOf(chatId: string) {
-  const count = async (sql: string) => (await env.DB.prepare(sql).bind(chatId).first<{ n: number }>())!.n;
+  const count = async (sql: string) => (await rowsOnShards<{ n: number }>(sql, chatId)).reduce((sum, r) => sum + r.n, 0);
   return {
     chats: await count('SELECT count(*) AS n FROM chats WHERE id = ?'),
     chat_messages: await count('SELECT count(*) AS n FROM chat_messages WHERE chat_id = ?'),

@@ -1,5 +1,5 @@
 /** The older contract, POST /api/chat (SPEC §5 Compatibility): agent_id, SSE, and no session_id. */
-import { env } from 'cloudflare:workers';
+import { shardOf } from './shard-helpers';
 import { describe, expect, it } from 'vitest';
 import { call, expectStatus, signUp } from './helpers';
 import type { Caller } from './helpers';
@@ -15,7 +15,7 @@ async function compatStream(caller: Caller, body: Record<string, unknown>) {
 }
 
 async function chatsOf(caller: Caller) {
-  const { results } = await env.DB.prepare('SELECT id, agent_name FROM chats WHERE user_id = ? ORDER BY created_at')
+  const { results } = await (await shardOf(caller.userId)).prepare('SELECT id, agent_name FROM chats WHERE user_id = ? ORDER BY created_at')
     .bind(caller.userId)
     .all<{ id: string; agent_name: string }>();
   return results;

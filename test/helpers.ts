@@ -1,5 +1,6 @@
 /** Drives the real Worker the way a client would: HTTP in, JSON out. */
 import { env, exports } from 'cloudflare:workers';
+import { rowsOnShards, shardBindingsOf, shardOfChat } from './shard-helpers';
 
 export const ORIGIN = 'http://localhost';
 
@@ -110,40 +111,48 @@ const COUNTED_TABLES = ['users', 'auth_sessions', 'chats', 'chat_sessions', 'cha
  * update and delete: the honest way to prove a path does (or does not) write D1.
  */
 export async function installWriteCounter(): Promise<void> {
-  const statements = [env.DB.prepare('CREATE TABLE IF NOT EXISTS test_write_log (tbl TEXT NOT NULL, op TEXT NOT NULL)')];
-  for (const table of COUNTED_TABLES) {
-    for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
-      statements.push(
-        env.DB.prepare(
-          `CREATE TRIGGER IF NOT EXISTS count_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN INSERT INTO test_write_log VALUES ('${table}', '${op}'); END`,
-        ),
-      );
+  // The directory and every shard: a write anywhere is seen (SPEC §17).
+  for (const d1 of [env.DB, ...shardBindingsOf(env)]) {
+    const tables = (await d1.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>()).results.map((r) => r.name);
+    const statements = [d1.prepare('CREATE TABLE IF NOT EXISTS test_write_log (tbl TEXT NOT NULL, op TEXT NOT NULL)')];
+    for (const table of COUNTED_TABLES.filter((t) => tables.includes(t))) {
+      for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
+        statements.push(
+          d1.prepare(
+            `CREATE TRIGGER IF NOT EXISTS count_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN INSERT INTO test_write_log VALUES ('${table}', '${op}'); END`,
+          ),
+        );
+      }
     }
+    await d1.batch(statements);
   }
-  await env.DB.batch(statements);
 }
 
-/** Rows written to D1 (per table, optionally) since installWriteCounter. */
+/** Rows written to D1 — the directory and every shard — (per table, optionally) since installWriteCounter. */
 export async function d1Writes(table?: string): Promise<number> {
-  const row = table
-    ? await env.DB.prepare('SELECT count(*) AS n FROM test_write_log WHERE tbl = ?').bind(table).first<{ n: number }>()
-    : await env.DB.prepare('SELECT count(*) AS n FROM test_write_log').first<{ n: number }>();
-  return row!.n;
+  let total = 0;
+  for (const d1 of [env.DB, ...shardBindingsOf(env)]) {
+    const row = table
+      ? await d1.prepare('SELECT count(*) AS n FROM test_write_log WHERE tbl = ?').bind(table).first<{ n: number }>()
+      : await d1.prepare('SELECT count(*) AS n FROM test_write_log').first<{ n: number }>();
+    total += row!.n;
+  }
+  return total;
 }
 
 export async function sessionRow(id: string) {
-  return env.DB.prepare('SELECT * FROM chat_sessions WHERE id = ?')
-    .bind(id)
-    .first<{ is_active: number; end_reason: string | null; last_heartbeat_at: number; chat_id: string }>();
+  const [row] = await rowsOnShards<{ is_active: number; end_reason: string | null; last_heartbeat_at: number; chat_id: string }>('SELECT * FROM chat_sessions WHERE id = ?', id);
+  return row ?? null;
 }
 
 /** Inserts `count` finished messages straight into D1, as earlier turns would have left them. */
 export async function seedMessages(chatId: string, count: number, startSeq = 1) {
+  const shard = await shardOfChat(chatId);
   const statements = [];
   for (let i = 0; i < count; i++) {
     const seq = startSeq + i;
     statements.push(
-      env.DB.prepare("INSERT INTO chat_messages (id, chat_id, seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?)").bind(
+      shard.prepare("INSERT INTO chat_messages (id, chat_id, seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?)").bind(
         crypto.randomUUID(),
         chatId,
         seq,
@@ -153,5 +162,5 @@ export async function seedMessages(chatId: string, count: number, startSeq = 1) 
       ),
     );
   }
-  for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
+  for (let i = 0; i < statements.length; i += 500) await shard.batch(statements.slice(i, i + 500));
 }

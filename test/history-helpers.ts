@@ -1,5 +1,5 @@
 /** Seeding chats and messages for the history tests (search, around, shares, import). */
-import { env } from 'cloudflare:workers';
+import { shardOfChat } from './shard-helpers';
 import { expectStatus } from './helpers';
 import type { AgentName, Caller } from './helpers';
 
@@ -15,11 +15,12 @@ export async function createChat(caller: Caller, agent: AgentName = 'assistant')
 
 /** Inserts messages straight into D1 after the chat's last one, as earlier turns would have left them. */
 export async function addMessages(chatId: string, messages: Seeded[]): Promise<{ id: string; seq: number }[]> {
-  const last = await env.DB.prepare('SELECT coalesce(max(seq), 0) AS seq FROM chat_messages WHERE chat_id = ?').bind(chatId).first<{ seq: number }>();
+  const db = await shardOfChat(chatId);
+  const last = await db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM chat_messages WHERE chat_id = ?').bind(chatId).first<{ seq: number }>();
   const rows = messages.map((m, i) => ({ ...m, id: crypto.randomUUID(), seq: last!.seq + i + 1 }));
-  await env.DB.batch(
+  await db.batch(
     rows.map((m) =>
-      env.DB.prepare("INSERT INTO chat_messages (id, chat_id, seq, role, content, name, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'complete', ?)").bind(
+      db.prepare("INSERT INTO chat_messages (id, chat_id, seq, role, content, name, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'complete', ?)").bind(
         m.id,
         chatId,
         m.seq,

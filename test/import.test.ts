@@ -1,4 +1,5 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { shardOf } from './shard-helpers';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import app from '../src/worker/app';
@@ -36,7 +37,8 @@ async function messagesOf(caller: Caller, chatId: string) {
 
 /** Everything an import could have written for this user: chats, their messages, their source records. */
 async function footprint(userId: string) {
-  const count = async (sql: string) => (await env.DB.prepare(sql).bind(userId).first<{ n: number }>())!.n;
+  const shard = await shardOf(userId);
+  const count = async (sql: string) => (await shard.prepare(sql).bind(userId).first<{ n: number }>())!.n;
   return {
     chats: await count('SELECT count(*) AS n FROM chats WHERE user_id = ?'),
     messages: await count('SELECT count(*) AS n FROM chat_messages m JOIN chats c ON c.id = m.chat_id WHERE c.user_id = ?'),
@@ -137,10 +139,11 @@ describe('POST /chats/import: an export of this app', () => {
   async function exportedChat(owner: Caller) {
     const chatId = await createChat(owner);
     await expectStatus(200, 'PATCH', `/chats/${chatId}`, { caller: owner, body: { title: 'Groceries' } });
-    const insert = env.DB.prepare(
+    const shard = await shardOf(owner.userId);
+    const insert = shard.prepare(
       'INSERT INTO chat_messages (id, chat_id, seq, role, content, tool_calls, tool_call_id, name, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    await env.DB.batch([
+    await shard.batch([
       insert.bind(crypto.randomUUID(), chatId, 1, 'user', 'add a task to buy milk', null, null, null, 'complete', 1_700_000_000_001),
       insert.bind(
         crypto.randomUUID(),
@@ -178,7 +181,8 @@ describe('POST /chats/import: an export of this app', () => {
   it('keeps the tree of a branched chat: seqs, parents, the head and every branch', async () => {
     const owner = await signUp();
     const chatId = await createChat(owner);
-    const insert = env.DB.prepare(
+    const shard = await shardOf(owner.userId);
+    const insert = shard.prepare(
       "INSERT INTO chat_messages (id, chat_id, seq, parent_seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'complete', ?)",
     );
     const rows: [number, number | null, string, string][] = [
@@ -189,8 +193,8 @@ describe('POST /chats/import: an export of this app', () => {
       [5, 2, 'user', 'Porto, actually'],
       [6, 5, 'assistant', 'Porto it is'],
     ];
-    await env.DB.batch([
-      env.DB.prepare('UPDATE chats SET head_seq = 4 WHERE id = ?').bind(chatId),
+    await shard.batch([
+      shard.prepare('UPDATE chats SET head_seq = 4 WHERE id = ?').bind(chatId),
       ...rows.map(([seq, parent, role, content]) => insert.bind(crypto.randomUUID(), chatId, seq, parent, role, content, 1_700_000_000_000 + seq)),
     ]);
     const file = await (await call('GET', `/chats/${chatId}/export?format=json`, { caller: owner })).text();
@@ -198,7 +202,7 @@ describe('POST /chats/import: an export of this app', () => {
     const elsewhere = await signUp();
     const [copy] = (await imported(elsewhere, file)).imported;
     expect(copy).toMatchObject({ messages: 6 });
-    const tree = await env.DB.prepare('SELECT seq, parent_seq, content FROM chat_messages WHERE chat_id = ? ORDER BY seq').bind(copy!.chatId).all();
+    const tree = await (await shardOf(elsewhere.userId)).prepare('SELECT seq, parent_seq, content FROM chat_messages WHERE chat_id = ? ORDER BY seq').bind(copy!.chatId).all();
     expect(tree.results.map((m) => [m.seq, m.parent_seq, m.content])).toEqual(rows.map(([seq, parent, , content]) => [seq, parent, content]));
     // The branch the chat showed when exported is the one it shows now.
     expect((await messagesOf(elsewhere, copy!.chatId)).map((m) => m.content)).toEqual(['Plan a trip', 'Where to?', 'Lisbon', 'Lisbon it is']);

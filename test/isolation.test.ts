@@ -1,4 +1,5 @@
-import { env, exports } from 'cloudflare:workers';
+import { exports } from 'cloudflare:workers';
+import { shardOf } from './shard-helpers';
 import { describe, expect, it } from 'vitest';
 import { call, d1Writes, expectError, expectStatus, installWriteCounter, openSession, ORIGIN, seedMessages, sessionRow, signUp } from './helpers';
 
@@ -9,9 +10,9 @@ describe("another user's chats and sessions are invisible", () => {
     const { chat, session } = await openSession(alice, { clientInstanceId: 'alice-tab' });
     await seedMessages(chat.id, 4);
     const snapshot = async () => ({
-      chat: await env.DB.prepare('SELECT * FROM chats WHERE id = ?').bind(chat.id).first(),
+      chat: await (await shardOf(alice.userId)).prepare('SELECT * FROM chats WHERE id = ?').bind(chat.id).first(),
       session: await sessionRow(session.id),
-      messages: (await env.DB.prepare('SELECT count(*) AS n FROM chat_messages WHERE chat_id = ?').bind(chat.id).first<{ n: number }>())!.n,
+      messages: (await (await shardOf(alice.userId)).prepare('SELECT count(*) AS n FROM chat_messages WHERE chat_id = ?').bind(chat.id).first<{ n: number }>())!.n,
     });
     const before = await snapshot();
 

@@ -3,7 +3,7 @@
  * test provokes a real failure — D1 refusing a write (an injected trigger), the model failing
  * mid-turn, a tool failing — with the console spied, and reads everything that was logged.
  */
-import { env } from 'cloudflare:workers';
+import { execWhere } from './shard-helpers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { scrubText } from '../src/shared/safe-log';
 import { call, executorStub, openSession, signUp, uniqueEmail } from './helpers';
@@ -23,14 +23,16 @@ beforeEach(() => {
 });
 
 const TRIGGERS: string[] = [];
+const TRIGGER_TABLES = new Map<string, string>();
 async function failWrites(table: string, op: 'INSERT' | 'UPDATE') {
   const name = `fail_${table}_${op.toLowerCase()}`;
   TRIGGERS.push(name);
-  await env.DB.exec(`CREATE TRIGGER ${name} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+  TRIGGER_TABLES.set(name, table);
+  await execWhere(table, `CREATE TRIGGER ${name} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
 }
 
 afterEach(async () => {
-  for (const name of TRIGGERS.splice(0)) await env.DB.exec(`DROP TRIGGER IF EXISTS ${name}`);
+  for (const name of TRIGGERS.splice(0)) await execWhere(TRIGGER_TABLES.get(name)!, `DROP TRIGGER IF EXISTS ${name}`);
   vi.restoreAllMocks();
 });
 

@@ -4,6 +4,7 @@
  * malformed URLs, all with the limits as wrangler.toml ships them. No answer may be a 5xx,
  * the victim's data must be exactly as it was, and the victim must still get in.
  */
+import { shardOf } from './shard-helpers';
 import { env, exports } from 'cloudflare:workers';
 import { sign } from 'hono/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,9 +32,10 @@ async function record(label: string, response: Promise<Response> | Response): Pr
 async function victimData(userId: string): Promise<string> {
   const tables = ['tasks', 'chats', 'chat_sessions', 'agent_memories', 'agent_instructions'];
   const rows: Record<string, unknown> = {};
-  for (const table of tables) rows[table] = (await env.DB.prepare(`SELECT * FROM ${table} WHERE user_id = ? ORDER BY rowid`).bind(userId).all()).results;
+  const shard = await shardOf(userId);
+  for (const table of tables) rows[table] = (await shard.prepare(`SELECT * FROM ${table} WHERE user_id = ? ORDER BY rowid`).bind(userId).all()).results;
   rows.messages = (
-    await env.DB.prepare('SELECT m.* FROM chat_messages m JOIN chats c ON c.id = m.chat_id WHERE c.user_id = ? ORDER BY m.id').bind(userId).all()
+    await shard.prepare('SELECT m.* FROM chat_messages m JOIN chats c ON c.id = m.chat_id WHERE c.user_id = ? ORDER BY m.id').bind(userId).all()
   ).results;
   rows.user = await env.DB.prepare('SELECT id, email, password_hash FROM users WHERE id = ?').bind(userId).first();
   rows.logins = (await env.DB.prepare('SELECT id, user_id, created_at FROM auth_sessions WHERE user_id = ? ORDER BY id').bind(userId).all()).results;

@@ -3,6 +3,7 @@
  * logout deletes the login first, then ends its sessions, and its answer only clears the
  * cookie — a login slid by that very request never sets it again.
  */
+import { execWhere } from './shard-helpers';
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, expectError, json, openSession, signUp, uniqueEmail } from './helpers';
@@ -29,7 +30,7 @@ async function makeDueForSliding(userId: string) {
 const setCookies = (response: Response) => response.headers.getSetCookie();
 
 afterEach(async () => {
-  await env.DB.exec('DROP TRIGGER IF EXISTS fail_session_end');
+  await execWhere('chat_sessions', 'DROP TRIGGER IF EXISTS fail_session_end');
 });
 
 describe('the login cookie', () => {
@@ -98,7 +99,7 @@ describe('logout', () => {
     const caller = await signUp();
     await openSession(caller);
     // Ending the login's session is the executor's D1 write; make it fail.
-    await env.DB.exec("CREATE TRIGGER fail_session_end BEFORE UPDATE ON chat_sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    await execWhere('chat_sessions', "CREATE TRIGGER fail_session_end BEFORE UPDATE ON chat_sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
     const logout = await call('POST', '/auth/logout', { caller, cookie: true });
     expect(logout.status).toBeGreaterThanOrEqual(500);
     for (const cookie of setCookies(logout)) expect(cookie).toMatch(/^session=;.*Max-Age=0/);

@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:workers';
+import { shardOf } from './shard-helpers';
 import { describe, expect, it } from 'vitest';
 import { call, d1Writes, expectError, installWriteCounter, expectStatus, openSession, seedMessages, sessionRow, signUp } from './helpers';
 import { streamTurn } from './turn-helpers';
@@ -10,9 +10,10 @@ describe('opening sessions', () => {
     const chatIds = new Set(opens.map((o) => o.chat.id));
     expect(chatIds.size).toBe(1);
     expect(new Set(opens.map((o) => o.session.id)).size).toBe(20);
-    const chats = await env.DB.prepare('SELECT count(*) AS n FROM chats WHERE user_id = ?').bind(caller.userId).first<{ n: number }>();
+    const shard = await shardOf(caller.userId);
+    const chats = await shard.prepare('SELECT count(*) AS n FROM chats WHERE user_id = ?').bind(caller.userId).first<{ n: number }>();
     expect(chats!.n).toBe(1);
-    const sessions = await env.DB.prepare('SELECT count(*) AS n FROM chat_sessions WHERE user_id = ? AND is_active = 1')
+    const sessions = await shard.prepare('SELECT count(*) AS n FROM chat_sessions WHERE user_id = ? AND is_active = 1')
       .bind(caller.userId)
       .first<{ n: number }>();
     expect(sessions!.n).toBe(20);

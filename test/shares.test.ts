@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:workers';
+import { rowsOnShards, shardOf } from './shard-helpers';
 import { describe, expect, it } from 'vitest';
 import { call, expectError, expectStatus, signUp } from './helpers';
 import { addMessages, createChat } from './history-helpers';
@@ -63,7 +64,7 @@ describe('shared links', () => {
     const caller = await signUp();
     const chatId = await createChat(caller);
     await streamTurn(caller, chatId, 'add a task to buy saffron');
-    const stored = await env.DB.prepare('SELECT role, name FROM chat_messages WHERE chat_id = ? ORDER BY seq')
+    const stored = await (await shardOf(caller.userId)).prepare('SELECT role, name FROM chat_messages WHERE chat_id = ? ORDER BY seq')
       .bind(chatId)
       .all<{ role: string; name: string | null }>();
     expect(stored.results.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
@@ -84,11 +85,12 @@ describe('shared links', () => {
   it('shows the branch the chat showed when shared, not the others (SPEC §16)', async () => {
     const caller = await signUp();
     const chatId = await createChat(caller);
-    const insert = env.DB.prepare(
+    const shard = await shardOf(caller.userId);
+    const insert = shard.prepare(
       "INSERT INTO chat_messages (id, chat_id, seq, parent_seq, role, content, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'complete', ?)",
     );
-    await env.DB.batch([
-      env.DB.prepare('UPDATE chats SET head_seq = 6 WHERE id = ?').bind(chatId),
+    await shard.batch([
+      shard.prepare('UPDATE chats SET head_seq = 6 WHERE id = ?').bind(chatId),
       ...(
         [
           [1, null, 'user', 'Plan a trip'],
@@ -159,7 +161,8 @@ describe('shared links', () => {
     expect((await readShared(made.id)).status).toBe(200);
     await expectStatus(204, 'DELETE', `/chats/${chatId}`, { caller });
     await expectError(await readShared(made.id), 404, 'not_found');
-    const left = await env.DB.prepare('SELECT count(*) AS n FROM chat_shares WHERE chat_id = ?').bind(chatId).first<{ n: number }>();
-    expect(left!.n).toBe(0);
+    expect(await rowsOnShards('SELECT id FROM chat_shares WHERE chat_id = ?', chatId)).toEqual([]);
+    // The directory forgets the link too (SPEC §17): nothing of the chat outlives it anywhere.
+    expect(await env.DB.prepare('SELECT id FROM share_links WHERE id = ?').bind(made.id).first()).toBeNull();
   });
 });

@@ -6,11 +6,12 @@ import type { ToolContext } from '../src/objects/tools/tool-registry';
 import { readConfig } from '../src/shared/config';
 import { createDb } from '../src/db/client';
 import { signUp } from './helpers';
+import { shardOf } from './shard-helpers';
 
 async function context(): Promise<ToolContext & { invalidations: number }> {
   const caller = await signUp();
   const ctx = {
-    db: createDb(env.DB),
+    db: createDb(await shardOf(caller.userId)),
     config: readConfig(env),
     userId: caller.userId,
     agentName: 'assistant',

@@ -1,4 +1,5 @@
 /** Sending turns and reading their SSE events, as a client would. */
+import { rowsOnShards } from './shard-helpers';
 import { expect } from 'vitest';
 import { env } from 'cloudflare:workers';
 import { createParser } from 'eventsource-parser';
@@ -33,8 +34,7 @@ export async function newChat(caller: Caller, agent: AgentName = 'assistant'): P
 }
 
 export async function storedMessages(chatId: string) {
-  const { results } = await env.DB.prepare('SELECT * FROM chat_messages WHERE chat_id = ? ORDER BY seq').bind(chatId).all<any>();
-  return results;
+  return rowsOnShards<any>('SELECT * FROM chat_messages WHERE chat_id = ? ORDER BY seq', chatId);
 }
 
 interface RequestLog {

@@ -5,6 +5,7 @@
  * Each test sets its cap low; the executor reads vars when it is built, so every test uses a
  * fresh user (a fresh executor).
  */
+import { shardOf } from './shard-helpers';
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, expectError, expectStatus, openSession, ORIGIN, signUp } from './helpers';
@@ -28,7 +29,7 @@ async function statuses(responses: Promise<Response>[]): Promise<number[]> {
 }
 
 async function count(table: 'chats' | 'tasks', userId: string): Promise<number> {
-  const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE user_id = ?`).bind(userId).first<{ n: number }>();
+  const row = await (await shardOf(userId)).prepare(`SELECT count(*) AS n FROM ${table} WHERE user_id = ?`).bind(userId).first<{ n: number }>();
   return row!.n;
 }
 

@@ -3,11 +3,22 @@ import { and, eq, gt } from 'drizzle-orm';
 import type { Db } from './client';
 import { authSessions, users } from './schema';
 import type { User } from './schema';
+import { countPlacedUser, placeNewUser } from './shards';
 
-/** Inserts the user unless the email (or id) is taken; answers whether it did. */
-export async function insertUserIfAbsent(db: Db, user: User): Promise<boolean> {
-  const inserted = await db.insert(users).values(user).onConflictDoNothing().returning({ id: users.id });
-  return inserted.length > 0;
+/**
+ * Inserts the user, placed on the emptiest of `shards` shards, unless the email (or id) is
+ * taken; answers the shard it was placed on, or null when it was not inserted.
+ */
+export async function insertUserIfAbsent(db: Db, user: Omit<User, 'shard'>, shards: number): Promise<number | null> {
+  const shard = await placeNewUser(db, shards);
+  const inserted = await db
+    .insert(users)
+    .values({ ...user, shard })
+    .onConflictDoNothing()
+    .returning({ id: users.id });
+  if (inserted.length === 0) return null;
+  await countPlacedUser(db, shard);
+  return shard;
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | null> {
@@ -15,9 +26,9 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | nul
   return user ?? null;
 }
 
-export async function findUserEmail(db: Db, userId: string): Promise<string | null> {
-  const [user] = await db.select({ email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
-  return user?.email ?? null;
+export async function findUserEmail(db: Db, userId: string): Promise<{ email: string; shard: number } | null> {
+  const [user] = await db.select({ email: users.email, shard: users.shard }).from(users).where(eq(users.id, userId)).limit(1);
+  return user ?? null;
 }
 
 export async function insertLogin(db: Db, login: typeof authSessions.$inferInsert): Promise<void> {
@@ -27,7 +38,7 @@ export async function insertLogin(db: Db, login: typeof authSessions.$inferInser
 /** A login that has not expired, with its user's email; null when there is none. */
 export async function findLiveLogin(db: Db, id: string, now: number) {
   const [row] = await db
-    .select({ userId: users.id, email: users.email, lastSeenAt: authSessions.lastSeenAt, expiresAt: authSessions.expiresAt })
+    .select({ userId: users.id, email: users.email, shard: users.shard, lastSeenAt: authSessions.lastSeenAt, expiresAt: authSessions.expiresAt })
     .from(authSessions)
     .innerJoin(users, eq(users.id, authSessions.userId))
     .where(and(eq(authSessions.id, id), gt(authSessions.expiresAt, now)))

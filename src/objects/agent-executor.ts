@@ -6,6 +6,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createDb } from '../db/client';
 import { countingD1 } from '../db/counting';
+import { directoryDb, ownerShardD1 } from '../db/shards';
 import type { Db } from '../db/client';
 import { serializeChat, serializeMessage } from '../db/serialize';
 import type { ChatDto, ContextDto, EndReason, HeadPage, ImportResultDto } from '../shared/api';
@@ -33,7 +34,7 @@ import type { Draft } from './drafts';
 import { buildExecutor } from './executor-build';
 import type { BuiltExecutor } from './executor-build';
 import { ExecutorCache } from './executor-cache';
-import { executorIdentity } from './executor-identity';
+import { executorIdentity, rememberedShard } from './executor-identity';
 import { CLEAN_CLOSE_CODES, LiveChannel } from './live-channel';
 import type { SocketAttachment } from './live-channel';
 import { acceptLiveSocket } from './live-upgrade';
@@ -55,6 +56,9 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   readonly #owner: Owner;
   readonly #config: AppConfig;
   readonly #db: Db;
+  /** Logins and share links live in the directory; everything else of the owner in #db. */
+  readonly #directory: Db;
+  readonly #bookmark: () => string | null;
   /** Opens, ends, deletes and the alarm run one at a time: N parallel opens make one chat. */
   readonly #serial = new SerialQueue();
   readonly #claims = new TurnClaims();
@@ -75,8 +79,12 @@ export class AgentExecutor extends DurableObject<AppEnv> {
     super(ctx, env);
     this.#owner = executorIdentity(ctx);
     this.#config = readConfig(env);
-    // Statements are counted per turn (d1BeforeFirstToken): see countStatementsIn in turn-start.ts.
-    this.#db = createDb(countingD1(env.DB));
+    // The owner's shard (SPEC §17), learned once. Statements are counted per turn
+    // (d1BeforeFirstToken): see countStatementsIn in turn-start.ts.
+    const shard = ownerShardD1(env, this.#owner.userId, rememberedShard(ctx));
+    this.#db = createDb(countingD1(shard.d1));
+    this.#bookmark = shard.bookmark;
+    this.#directory = directoryDb(env);
     this.#registry = new SessionRegistry(ctx.storage.sql);
     this.#live = new LiveChannel(ctx);
     this.#cache = new ExecutorCache(ctx.storage.kv, () => buildExecutor(this.#db, this.#config, this.#owner, env.OPENAI_API_KEY));
@@ -103,7 +111,7 @@ export class AgentExecutor extends DurableObject<AppEnv> {
       () => this.#cache.current?.windows ?? null,
       (error) => this.#replay.defer(error),
     );
-    this.#logins = new LoginGuard(ctx.storage.sql, this.#db);
+    this.#logins = new LoginGuard(ctx.storage.sql, this.#directory);
     this.#sessions = new SessionLifecycle(
       this.#db,
       this.#registry,
@@ -317,6 +325,8 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   #wire() {
     return {
       db: this.#db,
+      directory: this.#directory,
+      bookmark: this.#bookmark,
       owner: this.#owner,
       config: this.#config,
       historyWindow: this.#config.historyWindow,

@@ -6,6 +6,8 @@
  */
 import { deleteChatRows } from '../db/chats';
 import type { Db } from '../db/client';
+import { forgetShareLinks, shareIdsOf } from '../db/shares';
+import { logError } from '../shared/safe-log';
 import type { ChatAccess } from './chat-access';
 import type { ChatLedger } from './chat-ledger';
 import type { Drafts } from './drafts';
@@ -17,6 +19,8 @@ import type { TurnClaims } from './turn-claims';
 
 export interface ChatDeletionDeps {
   db: Db;
+  /** Where the chat's share links are listed (SPEC §17). */
+  directory: Db;
   chats: ChatAccess;
   claims: TurnClaims;
   cache: ExecutorCache<BuiltExecutor>;
@@ -31,7 +35,10 @@ export async function deleteChat(deps: ChatDeletionDeps, chatId: string, memorie
   await deps.claims.abortAll(chatId);
   const { release } = deps.claims.claim(chatId);
   try {
+    const shares = await shareIdsOf(deps.db, chatId);
     await deleteChatRows(deps.db, chatId, memories);
+    // After the rows: a link whose share is gone reads as unknown, so failing here loses nothing.
+    await forgetShareLinks(deps.directory, shares).catch((error: unknown) => logError('share links outlived their chat', error));
     if (memories === 'delete') deps.cache.invalidatePrompt();
     deps.drafts.clear(chatId);
     deps.chats.forget(chatId);

@@ -6,6 +6,7 @@
  */
 import { parseExecutorName } from '../shared/owner';
 import type { Owner } from '../shared/owner';
+import type { ShardMemory } from '../db/shards';
 
 const NAME_KEY = 'executor-name';
 
@@ -20,4 +21,14 @@ export function executorIdentity(ctx: DurableObjectState): Owner {
     ctx.storage.kv.put(NAME_KEY, name);
   }
   return owner;
+}
+
+const SHARD_KEY = 'shard';
+
+/** The owner's shard (SPEC §17), kept beside the name once learned from the directory. */
+export function rememberedShard(ctx: DurableObjectState): ShardMemory {
+  return {
+    get: () => ctx.storage.kv.get<number>(SHARD_KEY),
+    put: (shard) => ctx.storage.kv.put(SHARD_KEY, shard),
+  };
 }

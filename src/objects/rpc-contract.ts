@@ -4,6 +4,7 @@
  */
 import type { ChatDto, DraftDto, ExecutorStateDto, SessionDto } from '../shared/api';
 import { ApiError } from '../shared/errors';
+import { DATABASE_UNAVAILABLE, isUnreachableDatabase } from '../db/shards';
 import { scrubbed } from '../shared/safe-log';
 import type { RpcResult } from '../shared/errors';
 import type { MessageDto } from '../shared/protocol';
@@ -61,6 +62,8 @@ export async function answer<T>(body: () => Promise<T>): Promise<RpcResult<T>> {
     return { ok: true, value: await body() };
   } catch (error) {
     if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message, retryAfterS: error.retryAfterS } };
+    // The owner's shard cannot be reached: their request fails with 503, nobody else's (SPEC §17).
+    if (isUnreachableDatabase(error)) return { ok: false, error: { code: 'unavailable', message: DATABASE_UNAVAILABLE } };
     // The runtime logs what crosses RPC thrown: scrubbed of query parameters first (SPEC §13).
     throw scrubbed(error);
   }

@@ -48,6 +48,8 @@ export interface TurnStartDeps {
   cache: ExecutorCache<BuiltExecutor>;
   chats: ChatAccess;
   ledger: ChatLedger;
+  /** How far the owner's shard has been written (a D1 bookmark), for `done` (SPEC §17). */
+  bookmark(): string | null;
   /** Every event of the turn, for the chat's live sockets. */
   broadcast(chatId: string, event: TurnEvent): void;
   /** After the acknowledgment: the storage writes that must not delay the model request. */
@@ -94,7 +96,7 @@ async function beginTurn(
     const stored = await storedTurnAfter(deps, retried);
     if (!needsRegeneration(stored)) {
       claim.release();
-      return replayStoredTurn(retried, stored, await siblingsOf(deps.db, chatId, [retried.seq, stored.reply!.seq]));
+      return replayStoredTurn(retried, stored, await siblingsOf(deps.db, chatId, [retried.seq, stored.reply!.seq]), deps.bookmark);
     }
     next = await retryFrom(branchDeps(deps), executor, retried, stored);
   } else {
@@ -117,7 +119,7 @@ async function beginTurn(
     });
   const userSiblings = asked ? asked.siblings : next.siblings;
 
-  const stream = new TurnStream((event) => deps.broadcast(chatId, event));
+  const stream = new TurnStream((event) => deps.broadcast(chatId, event), deps.bookmark);
   let accepted = false;
   const accept = () => {
     if (accepted) return;
@@ -165,8 +167,13 @@ async function storedTurnAfter(deps: TurnStartDeps, userMessage: ChatMessage): P
 const branchDeps = (deps: TurnStartDeps) => ({ db: deps.db, ledger: deps.ledger, windowSize: deps.config.historyWindow + 1 });
 
 /** The stored turn for the retrying client only: the other tabs saw it when it happened. */
-function replayStoredTurn(userMessage: ChatMessage, stored: StoredTurn, places: Map<number, SiblingsDto>): ReadableStream<Uint8Array> {
-  const replay = new TurnStream(() => undefined);
+function replayStoredTurn(
+  userMessage: ChatMessage,
+  stored: StoredTurn,
+  places: Map<number, SiblingsDto>,
+  bookmark: () => string | null,
+): ReadableStream<Uint8Array> {
+  const replay = new TurnStream(() => undefined, bookmark);
   replay.emit({ event: 'user_message', data: { message: serializeMessage({ ...userMessage, siblings: places.get(userMessage.seq) }) } });
   for (const call of stored.toolCalls) replay.emit({ event: 'tool_call', data: call });
   for (const result of stored.toolResults) replay.emit({ event: 'tool_result', data: result });

@@ -4,6 +4,12 @@
  */
 import type { MessageDto } from './protocol';
 
+/**
+ * Read-your-writes across D1 replicas (SPEC §17): responses name how far the user's database
+ * has been seen; the client sends the latest one back and its reads are at least that fresh.
+ */
+export const D1_BOOKMARK_HEADER = 'X-D1-Bookmark';
+
 export const END_REASONS = ['unload', 'expired', 'logout', 'replaced'] as const;
 export type EndReason = (typeof END_REASONS)[number];
 export const TASK_STATUSES = ['todo', 'doing', 'done'] as const;

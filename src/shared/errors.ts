@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   upstream_error: 502,
+  /** A database (a user's shard) cannot be reached right now: retry shortly (SPEC §17). */
+  unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -66,7 +66,11 @@ export interface TurnEvents {
   /** An assistant or tool message was stored (tool-calling rounds store one per round). */
   assistant_message: { message: MessageDto };
   error: { code: string; message: string };
-  done: Record<string, never>;
+  /**
+   * The turn is over and stored. `bookmark`: how far the user's database had been written when
+   * it ended (SPEC §17), so a client reading history next reads at least that much.
+   */
+  done: { bookmark?: string };
 }
 
 export interface LiveEvents extends Omit<TurnEvents, 'done'> {

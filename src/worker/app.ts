@@ -23,6 +23,7 @@ import { sessionRoutes } from './routes/sessions';
 import { taskRoutes } from './routes/tasks';
 import { chatTurnRoutes, compatChatRoutes } from './routes/turns';
 import { requestTiming } from './request-timing';
+import { bookmarkHeader } from './user-db';
 import { apiSecurityHeaders } from './security-headers';
 import { wellFormedUrl } from './middleware/well-formed-url';
 
@@ -30,6 +31,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 const api = new Hono<HonoEnv>()
   .use(requestTiming)
+  .use(bookmarkHeader)
   .use(requestId())
   .use(
     // The import route sets its own limit (IMPORT_MAX_BYTES).

@@ -5,9 +5,8 @@
  */
 import { createMiddleware } from 'hono/factory';
 import type { Context } from 'hono';
-import { createDb } from '../db/client';
 import type { Db } from '../db/client';
-import { countingD1 } from '../db/counting';
+import { directoryDb as openDirectory } from '../db/shards';
 import type { TimingStage } from '../shared/protocol';
 import type { HonoEnv } from './hono-env';
 
@@ -33,7 +32,7 @@ export const requestTiming = createMiddleware<HonoEnv>(async (c, next) => {
   await next();
 });
 
-/** Drizzle over the request's D1, counting statements into its timing. */
-export function requestDb(c: Context<HonoEnv>): Db {
-  return createDb(countingD1(c.env.DB, c.get('timing')));
+/** Drizzle over the directory database (SPEC §17), counting statements into the request's timing. */
+export function directoryDb(c: Context<HonoEnv>): Db {
+  return openDirectory(c.env, c.get('timing'));
 }

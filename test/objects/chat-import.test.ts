@@ -37,7 +37,7 @@ interface Recorded {
 /** The real D1, recording every batch it is sent (statements and parameters); `failBatch` makes that one fail. */
 function recordingDb(failBatch: number | null = null): { db: Db; recorded: Recorded } {
   const recorded: Recorded = { batches: [] };
-  const d1 = new Proxy(env.DB, {
+  const d1 = new Proxy(env.SHARD_0, {
     get(target, property) {
       if (property === 'prepare') {
         return (sql: string) => {
@@ -80,7 +80,7 @@ const utf8 = (s: string) => new TextEncoder().encode(s).length;
 describe('chat import (executor module)', () => {
   it('writes each conversation as a chat of its agent, messages in order, and remembers its source', async () => {
     const { owner } = await ownerOf('notes');
-    const result = await importChats({ db: createDb(env.DB), owner, maxChats: 100 }, [conversation('a', 3), conversation('b', 1)], 1_800_000_000_000);
+    const result = await importChats({ db: createDb(env.SHARD_0), owner, maxChats: 100 }, [conversation('a', 3), conversation('b', 1)], 1_800_000_000_000);
     expect(result.skipped).toEqual([]);
     expect(result.imported.map((c) => [c.title, c.messages])).toEqual([
       ['Conversation a', 3],
@@ -133,7 +133,7 @@ describe('chat import (executor module)', () => {
     const [sources] = await d1Rows<{ n: number }>('SELECT count(*) AS n FROM chat_imports WHERE user_id = ?', owner.userId);
     expect(sources!.n).toBe(100);
 
-    const retried = await importChats({ db: createDb(env.DB), owner, maxChats: 1000 }, conversations);
+    const retried = await importChats({ db: createDb(env.SHARD_0), owner, maxChats: 1000 }, conversations);
     expect(retried.imported).toHaveLength(50);
     expect(retried.skipped.filter((s) => s.reason === 'Already imported')).toHaveLength(100);
     expect(await chatsOf(owner)).toHaveLength(150);
@@ -143,7 +143,7 @@ describe('chat import (executor module)', () => {
     const { owner } = await ownerOf();
     const notes: Owner = { ...owner, agentName: 'notes' };
     const conversations = Array.from({ length: 30 }, (_, i) => conversation(`race${i}`, 3));
-    const db = createDb(env.DB);
+    const db = createDb(env.SHARD_0);
     const [a, b] = await Promise.all([
       importChats({ db, owner, maxChats: 1000 }, conversations),
       importChats({ db, owner: notes, maxChats: 1000 }, conversations),
@@ -156,7 +156,7 @@ describe('chat import (executor module)', () => {
 
   it('never takes the user past MAX_CHATS_PER_USER, and says which conversations did not fit', async () => {
     const { owner } = await ownerOf();
-    const db = createDb(env.DB);
+    const db = createDb(env.SHARD_0);
     await importChats({ db, owner, maxChats: 100 }, [conversation('first', 1)]);
     const result = await importChats({ db, owner, maxChats: 3 }, [conversation('c1', 1), conversation('c2', 1), conversation('c3', 1)]);
     expect(result.imported.map((c) => c.title)).toEqual(['Conversation c1', 'Conversation c2']);
@@ -165,15 +165,15 @@ describe('chat import (executor module)', () => {
 
   it('takes a batch back out when another executor filled the cap meanwhile (the guard inside the batch)', async () => {
     const { owner } = await ownerOf();
-    const db = createDb(env.DB);
+    const db = createDb(env.SHARD_0);
     await importChats({ db, owner, maxChats: 100 }, [conversation('existing', 1)]);
     const rows = [
       { id: `assistant_${crypto.randomUUID()}`, sourceKey: 'chatgpt:late1', title: 'late1', createdAt: 1, updatedAt: 1, headSeq: 1 },
       { id: `assistant_${crypto.randomUUID()}`, sourceKey: 'chatgpt:late2', title: 'late2', createdAt: 1, updatedAt: 1, headSeq: 1 },
     ];
     const message = JSON.stringify([crypto.randomUUID(), rows[0]!.id, 1, 'user', 'hi', null, null, null, 'complete', 1, null]);
-    await env.DB.batch(
-      importStatements(env.DB, { userId: owner.userId, agentName: 'assistant', maxChats: 2, chats: rows, messageChunks: [[message]], now: 1 }),
+    await env.SHARD_0.batch(
+      importStatements(env.SHARD_0, { userId: owner.userId, agentName: 'assistant', maxChats: 2, chats: rows, messageChunks: [[message]], now: 1 }),
     );
     expect((await chatsOf(owner)).map((c) => c.title)).toEqual(['Conversation existing']);
     const [left] = await d1Rows<{ n: number }>('SELECT count(*) AS n FROM chat_imports WHERE user_id = ? AND source_key LIKE ?', owner.userId, 'chatgpt:late%');
@@ -185,7 +185,7 @@ describe('chat import (executor module)', () => {
     const big = conversation('big', 3);
     big.messages[1]!.content = 'x'.repeat(1_100_000);
     const empty: ImportConversation = { ...conversation('empty', 0), leftOut: '2 system messages' };
-    const result = await importChats({ db: createDb(env.DB), owner, maxChats: 100 }, [big, empty, conversation('big', 1)]);
+    const result = await importChats({ db: createDb(env.SHARD_0), owner, maxChats: 100 }, [big, empty, conversation('big', 1)]);
     expect(result.imported.map((c) => [c.title, c.messages])).toEqual([['Conversation big', 2]]);
     expect(result.skipped).toEqual(
       expect.arrayContaining([

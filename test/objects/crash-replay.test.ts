@@ -1,4 +1,6 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
+import { rowsOnShards, shardOf } from '../shard-helpers';
+import { createDb } from '../../src/db/client';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client';
 import { AlarmScheduler, RECOVERY_RETRY_MS } from '../../src/objects/alarm-scheduler';
@@ -9,7 +11,7 @@ import { TurnClaims } from '../../src/objects/turn-claims';
 import { CheckpointStore } from '../../src/objects/turn/checkpoints';
 import type { Checkpoint } from '../../src/objects/turn/checkpoints';
 import type { Owner } from '../../src/shared/owner';
-import { d1Rows, flakyDb, loggedDb, ownerOf } from './harness';
+import { flakyDb, loggedDb, ownerOf } from './harness';
 
 /** A reply's checkpoint as a generation leaves it between two flushes. */
 function checkpoint(chatId: string, content = 'The first half of a reply that never'): Checkpoint {
@@ -36,7 +38,7 @@ function replayModules(state: DurableObjectState, db: Db) {
 }
 
 const repliesOf = (chatId: string) =>
-  d1Rows<{ id: string; seq: number; role: string; status: string; content: string }>(
+  rowsOnShards<{ id: string; seq: number; role: string; status: string; content: string }>(
     'SELECT id, seq, role, status, content FROM chat_messages WHERE chat_id = ? ORDER BY seq',
     chatId,
   );
@@ -115,7 +117,8 @@ describe('crash replay', () => {
 
   it('runs as the evicted object wakes, before the first request is answered', async () => {
     const { owner, stub } = await ownerOf();
-    const chatId = await chatOf(owner);
+    // The real executor writes to its owner's shard: the chat must be there.
+    const chatId = (await new ChatAccess(createDb(await shardOf(owner.userId)), owner).create()).id;
     const orphan = checkpoint(chatId);
     await runInDurableObject(stub, (_i, state) => new CheckpointStore(state.storage.sql).save(orphan));
     await evictDurableObject(stub);

@@ -26,6 +26,11 @@ export async function ownerOf(agentName: Owner['agentName'] = 'assistant'): Prom
   return { caller, owner, stub: env.AGENT_EXECUTOR.getByName(`${owner.userId}:${agentName}`) };
 }
 
+/**
+ * Module tests run over one shard (SHARD_0) whoever the user is: which shard a user is placed
+ * on, and that their rows stay there, is shards.test.ts's business.
+ */
+
 /** Every SQL statement sent to D1 through `d1`, in order. */
 export interface StatementLog {
   statements: string[];
@@ -35,7 +40,7 @@ export interface StatementLog {
 
 export function loggedDb(): { db: Db; log: StatementLog } {
   const statements: string[] = [];
-  const d1 = new Proxy(env.DB, {
+  const d1 = new Proxy(env.SHARD_0, {
     get(target, property) {
       if (property === 'prepare') {
         return (query: string) => {
@@ -54,7 +59,7 @@ export function loggedDb(): { db: Db; log: StatementLog } {
 /** The real D1, except that while `down` is set every statement fails as an outage would. */
 export function flakyDb(): { db: Db; outage: { down: boolean } } {
   const outage = { down: false };
-  const d1 = new Proxy(env.DB, {
+  const d1 = new Proxy(env.SHARD_0, {
     get(target, property) {
       if (property === 'prepare') {
         return (query: string) => {
@@ -71,7 +76,7 @@ export function flakyDb(): { db: Db; outage: { down: boolean } } {
 }
 
 export async function d1Rows<T = Record<string, unknown>>(query: string, ...params: unknown[]): Promise<T[]> {
-  return (await env.DB.prepare(query).bind(...params).all<T>()).results;
+  return (await env.SHARD_0.prepare(query).bind(...params).all<T>()).results;
 }
 
 /** The executor's session modules over an object's real storage, wired as the executor wires them. */

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { startMockModel } from '../../mock-model/server.mjs';
-import { freePort, makeTempDir, ROOT, runStep, startWrangler, waitForHealth } from '../../e2e/harness.mjs';
+import { applyD1Migrations, freePort, makeTempDir, ROOT, runStep, startWrangler, waitForHealth } from '../../e2e/harness.mjs';
 
 /** The mock model's silence before its first byte: far longer than the outbox's 250 ms flush delay. */
 const MODEL_WAIT_MS = 2000;
@@ -74,7 +74,7 @@ async function main() {
   const baseUrl = `http://127.0.0.1:${port}`;
   // The suite signs up more users from 127.0.0.1 than the sign-up limit allows one address in an hour.
   const vars = { OPENAI_BASE_URL: mock.url, OPENAI_TIMEOUT_MS: '3000', SIGNUPS_PER_HOUR: '1000' };
-  runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', temp.dir], { timeoutMs: 120_000 });
+  await applyD1Migrations({ persistTo: temp.dir });
   let wrangler = startWrangler({ port, persistTo: temp.dir, vars });
   const alive = () => wrangler.child.exitCode === null && wrangler.child.signalCode === null;
   const api = client(baseUrl);

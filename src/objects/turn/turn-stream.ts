@@ -12,10 +12,13 @@ export class TurnStream {
   readonly readable: ReadableStream<Uint8Array>;
   readonly #encoder = new TextEncoder();
   readonly #listener: TurnListener;
+  readonly #bookmark: () => string | null;
   #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
 
-  constructor(listener: TurnListener) {
+  /** `bookmark`: the owner's database bookmark, stamped on `done` when the turn ends (SPEC §17). */
+  constructor(listener: TurnListener, bookmark: () => string | null = () => null) {
     this.#listener = listener;
+    this.#bookmark = bookmark;
     this.readable = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
@@ -27,6 +30,10 @@ export class TurnStream {
   }
 
   emit(event: TurnEvent): void {
+    if (event.event === 'done') {
+      const bookmark = this.#bookmark();
+      if (bookmark) event = { event: 'done', data: { ...event.data, bookmark } };
+    }
     if (this.#controller) {
       try {
         this.#controller.enqueue(this.#encoder.encode(encodeSseEvent(event)));

@@ -17,6 +17,8 @@ export const looksLikeJwt = (token: string) => JWT_SHAPE.test(token);
 export interface JwtUser {
   userId: string;
   email: string;
+  /** The shard holding the user's data (SPEC §17). */
+  shard: number;
   /** When the JWT expires (ms since the epoch). */
   expiresAt: number;
 }
@@ -26,7 +28,7 @@ export interface JwtUser {
  * wrong `aud`, a wrong or missing `iss` when an issuer is configured, or a bad subject. A
  * token without `exp` would be valid forever, and nothing here can revoke it (SPEC §13).
  */
-export async function verifyJwtUser(db: Db, token: string, secret: string, issuer: string | null): Promise<JwtUser | null> {
+export async function verifyJwtUser(db: Db, shards: number, token: string, secret: string, issuer: string | null): Promise<JwtUser | null> {
   let payload: Record<string, unknown>;
   try {
     payload = await verify(token, secret, { alg: 'HS256', aud: JWT_AUDIENCE, ...(issuer ? { iss: issuer } : {}) });
@@ -37,21 +39,21 @@ export async function verifyJwtUser(db: Db, token: string, secret: string, issue
   if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return null;
   const sub = payload.sub;
   if (typeof sub !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(sub)) return null;
-  const user = await findOrCreateJwtUser(db, sub, typeof payload.email === 'string' ? payload.email.toLowerCase() : null);
+  const user = await findOrCreateJwtUser(db, shards, sub, typeof payload.email === 'string' ? payload.email.toLowerCase() : null);
   return { ...user, expiresAt: payload.exp * 1000 };
 }
 
-async function findOrCreateJwtUser(db: Db, userId: string, email: string | null): Promise<Omit<JwtUser, 'expiresAt'>> {
+async function findOrCreateJwtUser(db: Db, shards: number, userId: string, email: string | null): Promise<Omit<JwtUser, 'expiresAt'>> {
   const existing = await findUserEmail(db, userId);
-  if (existing) return { userId, email: existing };
+  if (existing) return { userId, ...existing };
   // An email already taken by a password account must not merge identities: fall back to a
   // per-subject placeholder that can never collide.
   const candidates = email ? [email, `${userId}@jwt.invalid`] : [`${userId}@jwt.invalid`];
   for (const candidate of candidates) {
-    if (await insertUserIfAbsent(db, { id: userId, email: candidate, passwordHash: UNMATCHABLE_HASH, createdAt: Date.now() }))
-      return { userId, email: candidate };
+    const shard = await insertUserIfAbsent(db, { id: userId, email: candidate, passwordHash: UNMATCHABLE_HASH, createdAt: Date.now() }, shards);
+    if (shard !== null) return { userId, email: candidate, shard };
     const raced = await findUserEmail(db, userId);
-    if (raced) return { userId, email: raced };
+    if (raced) return { userId, ...raced };
   }
   throw new Error('could not create the JWT user');
 }

@@ -19,6 +19,8 @@ export interface Login {
   email: string;
   authSessionId: string;
   expiresAt: number;
+  /** The user's shard when the directory was asked (a checked login); null when only the signature was. */
+  shard: number | null;
   /** Set when this request slid the expiry forward: the new token, and the D1 write to wait for. */
   refreshed: { token: string; write: Promise<unknown> } | null;
 }
@@ -30,7 +32,7 @@ export async function createLogin(db: Db, user: { id: string; email: string }, t
   return { token: await signLoginToken({ sid: id, uid: user.id, email: user.email, exp: now + ttlMs }, secret), id };
 }
 
-const toLogin = (claims: LoginClaims): Login => ({ userId: claims.uid, email: claims.email, authSessionId: claims.sid, expiresAt: claims.exp, refreshed: null });
+const toLogin = (claims: LoginClaims): Login => ({ userId: claims.uid, email: claims.email, authSessionId: claims.sid, expiresAt: claims.exp, shard: null, refreshed: null });
 
 /** Signature and expiry only: for routes whose executor enforces revocation itself. */
 export async function verifiedLogin(token: string, secret: string): Promise<Login | null> {
@@ -45,7 +47,7 @@ export async function resolveLogin(db: Db, token: string, secret: string, ttlMs:
   const now = Date.now();
   const row = await findLiveLogin(db, claims.sid, now);
   if (!row || row.userId !== claims.uid) return null;
-  const login = toLogin(claims);
+  const login = { ...toLogin(claims), shard: row.shard };
   if (now - row.lastSeenAt > REFRESH_EVERY_MS) {
     const exp = now + ttlMs;
     login.refreshed = { token: await signLoginToken({ ...claims, exp }, secret), write: slideLogin(db, claims.sid, now, ttlMs) };

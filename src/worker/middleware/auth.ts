@@ -16,7 +16,8 @@ import { resolveLogin, verifiedLogin } from '../auth/sessions';
 import type { Login } from '../auth/sessions';
 import { readSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import type { Auth, HonoEnv } from '../hono-env';
-import { requestDb } from '../request-timing';
+import { directoryDb } from '../request-timing';
+import { shardCount } from '../../db/shards';
 
 type Strength = 'checked' | 'signed';
 
@@ -45,18 +46,18 @@ export async function authenticate(c: Context<HonoEnv>, strength: Strength): Pro
   const env = c.env;
   const bearer = bearerToken(c.req.header('Authorization'));
   if (bearer && env.AUTH_JWT_SECRET && looksLikeJwt(bearer)) {
-    const user = await verifyJwtUser(requestDb(c), bearer, env.AUTH_JWT_SECRET, readConfig(env).jwtIssuer);
-    return user ? { auth: { userId: user.userId, email: user.email, authSessionId: null, expiresAt: user.expiresAt, via: 'jwt' }, refreshed: null } : null;
+    const user = await verifyJwtUser(directoryDb(c), shardCount(env), bearer, env.AUTH_JWT_SECRET, readConfig(env).jwtIssuer);
+    return user ? { auth: { userId: user.userId, email: user.email, authSessionId: null, expiresAt: user.expiresAt, via: 'jwt', shard: user.shard }, refreshed: null } : null;
   }
   // `__Host-session` over HTTPS, `session` on localhost (session-cookie.ts).
   const token = bearer ?? readSessionCookie(c);
   if (!token || !looksLikeLoginToken(token)) return null;
   const secret = loginSecret(env);
   const login: Login | null =
-    strength === 'signed' ? await verifiedLogin(token, secret) : await resolveLogin(requestDb(c), token, secret, readConfig(env).authSessionTtlMs);
+    strength === 'signed' ? await verifiedLogin(token, secret) : await resolveLogin(directoryDb(c), token, secret, readConfig(env).authSessionTtlMs);
   if (!login) return null;
   if (login.refreshed) c.executionCtx.waitUntil(login.refreshed.write);
-  const auth: Auth = { userId: login.userId, email: login.email, authSessionId: login.authSessionId, expiresAt: login.expiresAt, via: bearer ? 'bearer' : 'cookie' };
+  const auth: Auth = { userId: login.userId, email: login.email, authSessionId: login.authSessionId, expiresAt: login.expiresAt, via: bearer ? 'bearer' : 'cookie', shard: login.shard };
   return { auth, refreshed: login.refreshed?.token ?? null };
 }
 

@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { AGENTS } from '../../shared/agents';
 import type { AgentName } from '../../shared/agents';
 import { readConfig } from '../../shared/config';
-import { createDb } from '../../db/client';
 import { ApiError, notFound } from '../../shared/errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
+import { userDb } from '../user-db';
 import { addMemory, deleteMemory, getInstructions, listMemories, putInstructions } from '../../db/memories';
 import { serializeMemory } from '../../db/serialize';
 import { requireAuth } from '../middleware/auth';
@@ -49,7 +49,7 @@ export const agentRoutes = new Hono<HonoEnv>()
     return c.json(await viaExecutor(executorFor(c.env, owner).getState()));
   })
   .get('/:agent/instructions', agentPath, async (c) => {
-    const row = await getInstructions(createDb(c.env.DB), c.get('auth').userId, c.req.valid('param').agent);
+    const row = await getInstructions(await userDb(c), c.get('auth').userId, c.req.valid('param').agent);
     return c.json({ instructions: row?.instructions ?? '', updatedAt: row?.updatedAt ?? null });
   })
   .put('/:agent/instructions', agentPath, validate('json', instructionsBody), async (c) => {
@@ -58,23 +58,23 @@ export const agentRoutes = new Hono<HonoEnv>()
     const parsed = plainText(max).safeParse(c.req.valid('json').instructions);
     if (!parsed.success) throw new ApiError('bad_request', `instructions: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     const row = { userId: c.get('auth').userId, agentName: agent, instructions: parsed.data, updatedAt: Date.now() };
-    await putInstructions(createDb(c.env.DB), row);
+    await putInstructions(await userDb(c), row);
     await invalidatePrompt(c, agent);
     return c.json({ instructions: row.instructions, updatedAt: row.updatedAt });
   })
   .get('/:agent/memories', agentPath, async (c) => {
-    const memories = await listMemories(createDb(c.env.DB), c.get('auth').userId, c.req.valid('param').agent);
+    const memories = await listMemories(await userDb(c), c.get('auth').userId, c.req.valid('param').agent);
     return c.json({ memories: memories.map(serializeMemory) });
   })
   .post('/:agent/memories', agentPath, validate('json', memoryCreateBody), async (c) => {
     const { agent } = c.req.valid('param');
-    const memory = await addMemory(createDb(c.env.DB), c.get('auth').userId, agent, c.req.valid('json').content, null, readConfig(c.env).memoryLimit);
+    const memory = await addMemory(await userDb(c), c.get('auth').userId, agent, c.req.valid('json').content, null, readConfig(c.env).memoryLimit);
     await invalidatePrompt(c, agent);
     return c.json({ memory: serializeMemory(memory) }, 201);
   })
   .delete('/:agent/memories/:id', agentPath, validate('param', z.object({ agent: z.string(), id: idSchema })), async (c) => {
     const { agent } = c.req.valid('param');
-    const deleted = await deleteMemory(createDb(c.env.DB), c.get('auth').userId, agent as AgentName, c.req.valid('param').id);
+    const deleted = await deleteMemory(await userDb(c), c.get('auth').userId, agent as AgentName, c.req.valid('param').id);
     if (!deleted) throw notFound('Memory');
     await invalidatePrompt(c, agent as AgentName);
     return c.body(null, 204);

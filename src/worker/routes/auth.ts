@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { hashPassword, UNMATCHABLE_HASH, verifyPassword } from '../auth/password';
 import { createLogin, deleteAuthSession } from '../auth/sessions';
 import { readConfig } from '../../shared/config';
-import { createDb } from '../../db/client';
+import { shardCount } from '../../db/shards';
+import { directoryDb } from '../request-timing';
 import { findUserByEmail, insertUserIfAbsent } from '../../db/auth';
 import { ApiError } from '../../shared/errors';
 import type { HonoEnv } from '../hono-env';
@@ -30,11 +31,11 @@ export const authRoutes = new Hono<HonoEnv>()
     const { email, password } = c.req.valid('json');
     // Before the hash: each sign-up costs a PBKDF2 computation, and each 409 tells whether an email has an account.
     await limitSignup(c);
-    const db = createDb(c.env.DB);
+    const db = directoryDb(c);
     const passwordHash = await hashPassword(password);
     const id = crypto.randomUUID();
-    if (!(await insertUserIfAbsent(db, { id, email, passwordHash, createdAt: Date.now() })))
-      throw new ApiError('conflict', 'An account with this email already exists');
+    const shard = await insertUserIfAbsent(db, { id, email, passwordHash, createdAt: Date.now() }, shardCount(c.env));
+    if (shard === null) throw new ApiError('conflict', 'An account with this email already exists');
     const { token } = await createLogin(db, { id, email }, readConfig(c.env).authSessionTtlMs, loginSecret(c.env));
     setSessionCookie(c, token);
     return c.json({ user: { id, email }, token }, 201);
@@ -42,7 +43,7 @@ export const authRoutes = new Hono<HonoEnv>()
   .post('/login', validate('json', credentialsBody), async (c) => {
     const { email, password } = c.req.valid('json');
     await limitLogin(c, email);
-    const db = createDb(c.env.DB);
+    const db = directoryDb(c);
     const user = await findUserByEmail(db, email);
     // Verify even for an unknown email so both failures take the same time.
     const ok = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
@@ -58,7 +59,7 @@ export const authRoutes = new Hono<HonoEnv>()
     clearSessionCookie(c);
     if (auth.authSessionId) {
       // The login goes first: if telling the executors fails, it is already refused everywhere D1 is asked.
-      await deleteAuthSession(createDb(c.env.DB), auth.authSessionId);
+      await deleteAuthSession(directoryDb(c), auth.authSessionId);
       await logoutEverywhere(c.env, auth.userId, auth.authSessionId, auth.expiresAt);
     }
     return c.body(null, 204);

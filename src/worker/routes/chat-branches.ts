@@ -5,12 +5,12 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { createDb } from '../../db/client';
 import { ApiError } from '../../shared/errors';
 import { idParam, idSchema } from '../../shared/schemas';
 import { chatExecutorOwner } from '../chats/owner-directory';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
+import { userDb } from '../user-db';
 import { collectTurn } from '../turns/collect-turn';
 import { eventStreamResponse, startTurn, wantsEventStream } from '../turns/start-turn';
 import { validate } from '../validation';
@@ -24,7 +24,7 @@ export const chatBranchRoutes = new Hono<HonoEnv>()
   .post('/:id/regenerate', validate('param', idParam), validate('json', regenerateBody), async (c) => {
     const chatId = c.req.valid('param').id;
     const { seq, sessionId } = c.req.valid('json');
-    const locate = async () => ({ owner: await chatExecutorOwner(createDb(c.env.DB), c.get('auth').userId, chatId), chatId });
+    const locate = async () => ({ owner: await chatExecutorOwner(await userDb(c), c.get('auth').userId, chatId), chatId });
     // A turn like any other (SSE or JSON), whose reply goes beside the one at `seq`.
     const { stream } = await startTurn(c, locate, { content: '', sessionId, branch: { kind: 'regenerate', seq } });
     if (wantsEventStream(c)) return eventStreamResponse(c, stream);
@@ -35,6 +35,6 @@ export const chatBranchRoutes = new Hono<HonoEnv>()
   .put('/:id/head', validate('param', idParam), validate('json', headBody), async (c) => {
     const chatId = c.req.valid('param').id;
     const { seq, sessionId } = c.req.valid('json');
-    const owner = await chatExecutorOwner(createDb(c.env.DB), c.get('auth').userId, chatId);
+    const owner = await chatExecutorOwner(await userDb(c), c.get('auth').userId, chatId);
     return c.json(await viaExecutor(executorFor(c.env, owner).selectHead(chatId, seq, sessionId)));
   });

@@ -5,7 +5,6 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { createDb } from '../../db/client';
 import { findOwnedChat } from '../../db/chats';
 import { listChatMemories } from '../../db/memories';
 import { serializeMemory } from '../../db/serialize';
@@ -15,6 +14,7 @@ import { idParam, idSchema, plainText } from '../../shared/schemas';
 import { chatExecutorOwner } from '../chats/owner-directory';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
+import { userDb } from '../user-db';
 import { validate } from '../validation';
 
 /** Length is checked against MAX_MESSAGE_CHARS per deployment; this cap only bounds parsing. */
@@ -23,11 +23,11 @@ export const draftBody = z.strictObject({ text: plainText(60_000), sessionId: id
 export const chatTransparencyRoutes = new Hono<HonoEnv>()
   .get('/:id/context', validate('param', idParam), async (c) => {
     const chatId = c.req.valid('param').id;
-    const owner = await chatExecutorOwner(createDb(c.env.DB), c.get('auth').userId, chatId);
+    const owner = await chatExecutorOwner(await userDb(c), c.get('auth').userId, chatId);
     return c.json(await viaExecutor(executorFor(c.env, owner).context(chatId)));
   })
   .get('/:id/memories', validate('param', idParam), async (c) => {
-    const db = createDb(c.env.DB);
+    const db = await userDb(c);
     const { userId } = c.get('auth');
     const chatId = c.req.valid('param').id;
     if (!(await findOwnedChat(db, userId, chatId))) throw notFound('Chat');
@@ -35,7 +35,7 @@ export const chatTransparencyRoutes = new Hono<HonoEnv>()
   })
   .get('/:id/draft', validate('param', idParam), async (c) => {
     const chatId = c.req.valid('param').id;
-    const owner = await chatExecutorOwner(createDb(c.env.DB), c.get('auth').userId, chatId);
+    const owner = await chatExecutorOwner(await userDb(c), c.get('auth').userId, chatId);
     return c.json({ draft: await viaExecutor(executorFor(c.env, owner).draft(chatId)) });
   })
   .put('/:id/draft', validate('param', idParam), validate('json', draftBody), async (c) => {
@@ -43,7 +43,7 @@ export const chatTransparencyRoutes = new Hono<HonoEnv>()
     const { text, sessionId } = c.req.valid('json');
     const { maxMessageChars } = readConfig(c.env);
     if (text.length > maxMessageChars) throw new ApiError('bad_request', `text: must be at most ${maxMessageChars} characters`);
-    const owner = await chatExecutorOwner(createDb(c.env.DB), c.get('auth').userId, chatId);
+    const owner = await chatExecutorOwner(await userDb(c), c.get('auth').userId, chatId);
     await viaExecutor(executorFor(c.env, owner).saveDraft(chatId, text, sessionId));
     return c.body(null, 204);
   });

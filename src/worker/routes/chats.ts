@@ -8,11 +8,11 @@ import { findOwnedChat, listChats } from '../../db/chats';
 import { exportFileName, exportJson, exportMarkdown } from '../chats/export';
 import { pagePath, pagePathAround } from '../../db/message-paths';
 import { serializeChat, serializeMessage } from '../../db/serialize';
-import { createDb } from '../../db/client';
 import type { Chat } from '../../db/schema';
 import { notFound } from '../../shared/errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
+import { userDb } from '../user-db';
 import { requireAuth } from '../middleware/auth';
 import { cursorSchema, decodeCursor, encodeCursor, limitSchema } from '../../shared/pagination';
 import { idParam, plainText } from '../../shared/schemas';
@@ -51,7 +51,7 @@ export const chatCreateBody = z.strictObject({ agent: agentName });
 export const exportQuery = z.object({ format: z.enum(['json', 'markdown']).default('json') });
 
 async function ownedChat(c: Context<HonoEnv>, chatId: string): Promise<Chat> {
-  const chat = await findOwnedChat(createDb(c.env.DB), c.get('auth').userId, chatId);
+  const chat = await findOwnedChat(await userDb(c), c.get('auth').userId, chatId);
   if (!chat) throw notFound('Chat');
   return chat;
 }
@@ -64,7 +64,7 @@ export const chatRoutes = new Hono<HonoEnv>()
   .use(requireAuth)
   .get('/', validate('query', chatListQuery), async (c) => {
     const { agent, cursor, limit, archived, q } = c.req.valid('query');
-    const { rows, hasMore } = await listChats(createDb(c.env.DB), {
+    const { rows, hasMore } = await listChats(await userDb(c), {
       userId: c.get('auth').userId,
       agent,
       after: cursor ? decodeCursor(cursor) : null,
@@ -108,17 +108,17 @@ export const chatRoutes = new Hono<HonoEnv>()
     }
     if (query.around !== undefined) {
       // Opening a search result at its message (SPEC §15) on its path (§16); hasMore keeps its meaning: older ones exist.
-      const page = await pagePathAround(createDb(c.env.DB), chat.id, query.around, query.limit);
+      const page = await pagePathAround(await userDb(c), chat.id, query.around, query.limit);
       const { hasMoreBefore, hasMoreAfter } = page;
       return c.json({ messages: page.messages.map(serializeMessage), hasMore: hasMoreBefore, hasMoreBefore, hasMoreAfter } satisfies AroundPage);
     }
     // The head's path (SPEC §16); `before` pages on up the path of the message named.
-    const page = await pagePath(createDb(c.env.DB), chat.id, { before: query.before, limit: query.limit });
+    const page = await pagePath(await userDb(c), chat.id, { before: query.before, limit: query.limit });
     return c.json({ messages: page.messages.map(serializeMessage), hasMore: page.hasMore });
   })
   .get('/:id/export', validate('param', idParam), validate('query', exportQuery), async (c) => {
     const chat = await ownedChat(c, c.req.valid('param').id);
-    const messages = await allMessages(createDb(c.env.DB), chat.id);
+    const messages = await allMessages(await userDb(c), chat.id);
     const { format } = c.req.valid('query');
     // JSON: the whole tree (every branch, each message with its parent); markdown: the head's path.
     const body = format === 'json' ? exportJson(chat, messages) : exportMarkdown(chat, messages);

@@ -5,9 +5,9 @@ import type { AgentName } from '../../shared/agents';
 import { activeSessions, tabSessionsOnOtherAgents } from '../../db/sessions';
 import { serializeSession } from '../../db/serialize';
 import { sessionDirectory } from '../chats/owner-directory';
-import { createDb } from '../../db/client';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
+import { userDb } from '../user-db';
 import type { Context } from 'hono';
 import { requireAuth } from '../middleware/auth';
 import { idParam, idSchema } from '../../shared/schemas';
@@ -23,8 +23,9 @@ export const sessionOpenBody = z.strictObject({
 export const sessionListQuery = z.object({ agent: agentName });
 
 /** A tab that opens a session with another agent leaves its old one (end_reason=replaced). */
-async function endTabSessionsOnOtherAgents(env: HonoEnv['Bindings'], userId: string, agent: AgentName, clientInstanceId: string) {
-  const others = await tabSessionsOnOtherAgents(createDb(env.DB), userId, agent, clientInstanceId);
+async function endTabSessionsOnOtherAgents(c: Context<HonoEnv>, userId: string, agent: AgentName, clientInstanceId: string) {
+  const env = c.env;
+  const others = await tabSessionsOnOtherAgents(await userDb(c), userId, agent, clientInstanceId);
   await Promise.all(
     others.map((s) => {
       const owner = { userId, agentName: s.agentName as AgentName };
@@ -34,7 +35,7 @@ async function endTabSessionsOnOtherAgents(env: HonoEnv['Bindings'], userId: str
 }
 
 async function endSession(c: Context<HonoEnv>, sessionId: string) {
-  const owner = await sessionDirectory.require(createDb(c.env.DB), c.get('auth').userId, sessionId);
+  const owner = await sessionDirectory.require(await userDb(c), c.get('auth').userId, sessionId);
   await viaExecutor(executorFor(c.env, owner).endSession(sessionId, 'unload'));
   return c.body(null, 204);
 }
@@ -47,16 +48,16 @@ export const sessionRoutes = new Hono<HonoEnv>()
     const owner = { userId, agentName: agent };
     const { created, ...result } = await viaExecutor(executorFor(c.env, owner).openSession({ chatId, clientInstanceId, login: { authSessionId, expiresAt } }));
     // Only once the new session exists: a refused open leaves the tab's old one alone.
-    if (clientInstanceId) await endTabSessionsOnOtherAgents(c.env, userId, agent, clientInstanceId);
+    if (clientInstanceId) await endTabSessionsOnOtherAgents(c, userId, agent, clientInstanceId);
     return c.json(result, created ? 201 : 200);
   })
   .get('/', validate('query', sessionListQuery), async (c) => {
-    const rows = await activeSessions(createDb(c.env.DB), c.get('auth').userId, c.req.valid('query').agent);
+    const rows = await activeSessions(await userDb(c), c.get('auth').userId, c.req.valid('query').agent);
     return c.json({ sessions: rows.map(serializeSession) });
   })
   .post('/:id/heartbeat', validate('param', idParam), async (c) => {
     const sessionId = c.req.valid('param').id;
-    const owner = await sessionDirectory.require(createDb(c.env.DB), c.get('auth').userId, sessionId);
+    const owner = await sessionDirectory.require(await userDb(c), c.get('auth').userId, sessionId);
     await viaExecutor(executorFor(c.env, owner).heartbeat(sessionId));
     return c.body(null, 204);
   })

@@ -3,8 +3,9 @@
  * links are the same 404. Never indexed, never cached (a revoke takes effect at once).
  */
 import { Hono } from 'hono';
-import { createDb } from '../../db/client';
-import { sharedChat } from '../../db/shares';
+import { shareOwnerShard, sharedChat } from '../../db/shares';
+import { shardDb } from '../../db/shards';
+import { directoryDb } from '../request-timing';
 import { notFound } from '../../shared/errors';
 import { idParam } from '../../shared/schemas';
 import type { HonoEnv } from '../hono-env';
@@ -19,7 +20,10 @@ export const shareRoutes = new Hono<HonoEnv>()
     c.header('Cache-Control', 'no-store');
   })
   .get('/:id', validate('param', idParam), async (c) => {
-    const found = await sharedChat(createDb(c.env.DB), c.req.valid('param').id);
+    const shareId = c.req.valid('param').id;
+    // The directory says whose shard holds the link (SPEC §17); the shard holds what it shows.
+    const shard = await shareOwnerShard(directoryDb(c), shareId);
+    const found = shard === null ? null : await sharedChat(shardDb(c.env, shard, c.get('timing')), shareId);
     if (!found) throw notFound('Shared chat');
     return c.json(sharedChatView(found.share, found.agentName, found.messages));
   });

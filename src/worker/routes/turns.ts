@@ -3,12 +3,11 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { isAgentName } from '../../shared/agents';
 import { chatDirectory } from '../chats/owner-directory';
-import { createDb } from '../../db/client';
 import { ApiError } from '../../shared/errors';
 import { executorFor, viaExecutor } from '../executor-client';
 import type { HonoEnv } from '../hono-env';
 import { requireAuth, requireSignedAuth } from '../middleware/auth';
-import { requestDb } from '../request-timing';
+import { userDb } from '../user-db';
 import { agentOfChatId } from '../../shared/chat-id';
 import { isAllowedOrigin } from '../middleware/origin-check';
 import { readConfig } from '../../shared/config';
@@ -41,7 +40,7 @@ export const chatTurnRoutes = new Hono<HonoEnv>()
       const { userId } = c.get('auth');
       // The id names its agent; the executor refuses a chat that is not its owner's.
       const agentName = agentOfChatId(chatId);
-      const owner = agentName ? { userId, agentName } : await chatDirectory.find(requestDb(c), userId, chatId);
+      const owner = agentName ? { userId, agentName } : await chatDirectory.find(await userDb(c), userId, chatId);
       return owner && { owner, chatId };
     };
     const { parentSeq, ...body } = c.req.valid('json');
@@ -53,7 +52,7 @@ export const chatTurnRoutes = new Hono<HonoEnv>()
   })
   .post('/:id/stop', requireAuth, validate('param', idParam), async (c) => {
     const chatId = c.req.valid('param').id;
-    const owner = await chatDirectory.require(createDb(c.env.DB), c.get('auth').userId, chatId);
+    const owner = await chatDirectory.require(await userDb(c), c.get('auth').userId, chatId);
     await viaExecutor(executorFor(c.env, owner).stop(chatId));
     return c.body(null, 204);
   });
@@ -73,7 +72,7 @@ export const chatLiveRoutes = new Hono<HonoEnv>().get('/:id/live', validate('par
     throw new ApiError('forbidden', 'Cross-origin request refused');
   }
   const chatId = c.req.valid('param').id;
-  const owner = await chatDirectory.require(createDb(c.env.DB), auth.userId, chatId);
+  const owner = await chatDirectory.require(await userDb(c), auth.userId, chatId);
   const intent: LiveIntent = { chatId, sessionId: c.req.valid('query').sessionId, login: { authSessionId: auth.authSessionId, expiresAt: auth.expiresAt } };
   const upgraded = await executorFor(c.env, owner).fetch('https://executor/live', {
     headers: { Upgrade: 'websocket', [LIVE_INTENT_HEADER]: JSON.stringify(intent) },
@@ -101,7 +100,7 @@ export const compatChatRoutes = new Hono<HonoEnv>().use(requireAuth).post('/', v
   // Runs only once the message is known to be valid, so a bad request never creates a chat.
   const locate = async () => {
     if (body.session_id) {
-      const known = await chatDirectory.find(createDb(c.env.DB), owner.userId, body.session_id);
+      const known = await chatDirectory.find(await userDb(c), owner.userId, body.session_id);
       if (!known || known.agentName !== agentName) return null;
     }
     return { owner, chatId: await viaExecutor(executorFor(c.env, owner).resolveChat(body.session_id ?? null)) };

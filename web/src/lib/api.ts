@@ -26,6 +26,7 @@ import type {
   TaskStatus,
   UserDto,
 } from '../../../src/shared/api';
+import { bookmarkHeaders, bookmarkOf, rememberBookmark } from './bookmark';
 
 // A type only: the agents module also holds the server's prompts, which must stay out of the bundle.
 export type { AgentName };
@@ -99,13 +100,14 @@ export async function call<T>(method: Method, path: string, options: CallOptions
     res = await fetch(apiUrl(path, options.query), {
       // credentials: fetch's default, same-origin, sends the session cookie.
       method,
-      headers: options.json === undefined ? undefined : { 'Content-Type': 'application/json' },
+      headers: { ...bookmarkHeaders(), ...(options.json === undefined ? {} : { 'Content-Type': 'application/json' }) },
       body: options.json === undefined ? undefined : JSON.stringify(options.json),
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw networkError();
   }
+  rememberBookmark(bookmarkOf(res));
   if (!res.ok) {
     const error = await errorFromResponse(res);
     if (error.status === 401 && !options.quiet401) for (const listener of unauthorizedListeners) listener();

@@ -4,6 +4,7 @@
  * reload) as they stream. The rules for applying events and frames live in lib/conversation.ts
  * and lib/live-frames.ts; this class does the I/O.
  */
+import { rememberBookmark } from '../lib/bookmark';
 import type { ChatDto, DraftDto, MessagePage } from '../../../src/shared/api';
 import type { LiveFrame, MessageDto, TurnResult } from '../../../src/shared/protocol';
 import { api, ApiError, apiUrl, call, errorFromResponse, messageOf, networkError } from '../lib/api';
@@ -454,7 +455,11 @@ class ChatStore {
       }
       for await (const event of readTurnEvents(res.body, controller.signal)) {
         if (this.chat?.id !== chatId) return;
-        if (event.event === 'done') await this.catchUp(fromSeq);
+        if (event.event === 'done') {
+          // The executor's writes: the catch-up read that follows must see them (SPEC §17).
+          if (event.data.bookmark) rememberBookmark(event.data.bookmark);
+          await this.catchUp(fromSeq);
+        }
         this.conversation = applyTurnEvent(this.conversation, clientMessageId, event);
         if (event.event === 'user_message') {
           acknowledged = true;

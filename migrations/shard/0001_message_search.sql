@@ -40,5 +40,5 @@ CREATE TRIGGER `message_search_update` AFTER UPDATE OF `content`, `role` ON `cha
   INSERT INTO `message_search` (rowid, `content`) SELECT new.rowid, new.`content` WHERE new.`role` <> 'tool';
 END;
 --> statement-breakpoint
--- The messages that exist before this migration.
+-- Rows written before this migration (none in a new shard; kept so a rebuild is one place).
 INSERT INTO `message_search` (`message_search`) VALUES ('rebuild');

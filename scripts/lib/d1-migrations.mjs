@@ -1,0 +1,45 @@
+// Applies D1 migrations to every database a wrangler config binds (SPEC §17): the directory
+// (DB, migrations/directory) and each shard (SHARD_<n>, migrations/shard). Each binding names
+// its own migrations_dir, so this only has to find the bindings and run wrangler for each.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './processes.mjs';
+
+const quietEnv = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
+
+/** The D1 bindings of a wrangler.toml, in file order: `DB`, then `SHARD_0` … */
+export function d1Bindings(config = join(ROOT, 'wrangler.toml')) {
+  const sections = readFileSync(config, 'utf8').split(/^\s*\[/m);
+  return sections.filter((s) => s.startsWith('[d1_databases]]')).map((s) => /^\s*binding\s*=\s*"([^"]+)"/m.exec(s)?.[1] ?? null).filter(Boolean);
+}
+
+/** The shard bindings only: what a harness opens to look at a user's rows. */
+export function shardBindings(config) {
+  return d1Bindings(config).filter((b) => /^SHARD_\d+$/.test(b));
+}
+
+function apply(binding, args, cwd, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['wrangler', 'd1', 'migrations', 'apply', binding, ...args], { cwd, env: quietEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`wrangler d1 migrations apply ${binding} failed (${signal ?? `exit ${code}`})\n${output}`));
+    });
+  });
+}
+
+/**
+ * `wrangler d1 migrations apply` for every D1 binding, in parallel (separate databases).
+ * `remote` applies to the deployed databases; otherwise the local ones, under `persistTo`.
+ */
+export async function applyD1Migrations({ remote = false, persistTo, config, cwd = ROOT, timeoutMs = 120_000 } = {}) {
+  const args = [remote ? '--remote' : '--local', ...(persistTo ? ['--persist-to', persistTo] : []), ...(config ? ['--config', config] : [])];
+  const outputs = await Promise.all(d1Bindings(config ?? join(cwd, 'wrangler.toml')).map((binding) => apply(binding, args, cwd, timeoutMs)));
+  return outputs.join('\n');
+}
