@@ -3,12 +3,13 @@
  * data; each user's rows live in their shard only; reads carry a bookmark so a user reads
  * their own writes; a shard that cannot be reached fails its own users only, with a 503.
  */
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, evictDurableObject, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/worker/index';
 import { D1_BOOKMARK_HEADER } from '../src/shared/api';
-import { call, expectError, expectStatus, ORIGIN, signUp } from './helpers';
+import { answer } from '../src/objects/rpc-contract';
+import { call, executorStub, expectError, expectStatus, ORIGIN, signUp } from './helpers';
 import type { Caller } from './helpers';
 import { shardBindingsOf, shardIndexOf } from './shard-helpers';
 import { streamTurn } from './turn-helpers';
@@ -125,6 +126,31 @@ describe('users on shards', () => {
   });
 });
 
+describe('the executor and its shard', () => {
+  it('learns its owner’s shard once, from the directory, and keeps it in its own storage', async () => {
+    const caller = await signUp('learns');
+    const home = await shardIndexOf(caller.userId);
+    const { chat } = await expectStatus(201, 'POST', '/sessions', { caller, body: { agent: 'assistant' } });
+    const stub = executorStub(caller);
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.kv.get('shard'))).toBe(home);
+    // Asked again, the directory would now say otherwise: an evicted, woken executor does not ask.
+    await env.DB.prepare('UPDATE users SET shard = ? WHERE id = ?').bind(1 - home, caller.userId).run();
+    await evictDurableObject(stub);
+    await streamTurn(caller, chat.id, 'where do I go [[tokens:2]]');
+    const [mine, other] = [shardBindingsOf(env)[home]!, shardBindingsOf(env)[1 - home]!];
+    const count = 'SELECT count(*) AS n FROM chat_messages WHERE chat_id = ?';
+    expect((await mine.prepare(count).bind(chat.id).first<{ n: number }>())!.n).toBe(2);
+    expect((await other.prepare(count).bind(chat.id).first<{ n: number }>())!.n).toBe(0);
+  });
+
+  it('answers an RPC whose shard cannot be reached with unavailable, as data', async () => {
+    expect(await answer(() => Promise.reject(new Error('D1_ERROR: Network connection lost.')))).toEqual({
+      ok: false,
+      error: { code: 'unavailable', message: expect.stringMatching(/temporarily unavailable/) },
+    });
+  });
+});
+
 describe('reading your own writes (D1 Sessions API)', () => {
   it('answers each request with a bookmark, and a fresh session from that bookmark sees the write', async () => {
     const caller = await signUp('bookmark');
@@ -145,6 +171,40 @@ describe('reading your own writes (D1 Sessions API)', () => {
     expect(listed.status).toBe(200);
     expect((await listed.json<{ tasks: { id: string }[] }>()).tasks.map((t) => t.id)).toContain(task.id);
     expect(listed.headers.get(D1_BOOKMARK_HEADER)! >= bookmark!).toBe(true);
+  });
+
+  it('opens the user’s shard as a session from the bookmark the client sent, or from the primary when it sent none', async () => {
+    const [onZero] = await oneUserPerShard();
+    const asked: string[] = [];
+    const real = env.SHARD_0;
+    const watched = new Proxy(real, {
+      get(target, property) {
+        if (property === 'withSession') return (constraint: string) => (asked.push(constraint), target.withSession(constraint));
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const first = await callWith({ SHARD_0: watched }, onZero, '/tasks');
+    const bookmark = first.headers.get(D1_BOOKMARK_HEADER)!;
+    const request = new Request(`${ORIGIN}/api/tasks`, { headers: { Authorization: `Bearer ${onZero.token}`, [D1_BOOKMARK_HEADER]: bookmark } });
+    const ctx = createExecutionContext();
+    expect((await worker.fetch(request, { ...env, SHARD_0: watched }, ctx)).status).toBe(200);
+    await waitOnExecutionContext(ctx);
+    expect(asked).toEqual(['first-primary', bookmark]);
+  });
+
+  it('ends a turn with the bookmark of the executor’s writes, so the history read after it is at least that fresh', async () => {
+    const caller = await signUp('bookmark');
+    const { chat } = await expectStatus(201, 'POST', '/sessions', { caller, body: { agent: 'assistant' } });
+    const before = (await call('GET', '/tasks', { caller })).headers.get(D1_BOOKMARK_HEADER)!;
+    const events = await streamTurn(caller, chat.id, 'remember the bookmark [[tokens:2]]');
+    const done = events.find((e) => e.event === 'done')!;
+    const after = (done.data as { bookmark?: string }).bookmark;
+    expect(after).toMatch(/\S/);
+    expect(after! > before).toBe(true); // the turn wrote: the bookmark moved on
+    const shard = shardBindingsOf(env)[await shardIndexOf(caller.userId)]!;
+    const fresh = shard.withSession(after!);
+    expect((await fresh.prepare('SELECT count(*) AS n FROM chat_messages WHERE chat_id = ?').bind(chat.id).first<{ n: number }>())!.n).toBe(2);
   });
 
   it('ignores a bookmark that is not one rather than failing the read', async () => {
