@@ -99,7 +99,7 @@ export async function chatTitleSteps(t) {
       await screenshot('chat-title-generated', page);
 
       // A second chat, whose title request takes 3 s: the user renames it first, and the rename stays.
-      await sidebar.getByRole('button', { name: 'New chat' }).click();
+      await sidebar.getByRole('button', { name: 'New chat', exact: true }).click();
       await page.getByRole('heading', { name: 'How can I help?' }).waitFor();
       await composer.fill('ideas for a birthday dinner at home [[titlewait:3000]]');
       await composer.press('Enter');

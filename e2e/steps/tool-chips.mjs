@@ -31,7 +31,7 @@ export async function toolChipSteps(t, reader) {
     await page.waitForURL(/\/assistant\/c\/[\w-]+$/);
     // A chat of its own: the reader's other steps left chats behind.
     const before = page.url();
-    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.getByRole('button', { name: 'New chat', exact: true }).click();
     await page.waitForURL((url) => url.href !== before);
     await page.getByRole('heading', { name: 'How can I help?' }).waitFor();
     const composer = page.getByRole('textbox', { name: 'Message' });
