@@ -9,6 +9,8 @@ export interface MockModel {
   url: string;
   port: number;
   requests: unknown[];
+  /** The chat-title requests (SPEC §4.7), kept apart from `requests`. */
+  titleRequests: unknown[];
   close(): Promise<void>;
 }
 

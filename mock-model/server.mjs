@@ -269,6 +269,28 @@ function planReply(body, markers, defaultTokens) {
   return call ?? { kind: 'text', text: scriptedText(markers.clean, defaultTokens) };
 }
 
+// ------------------------------------------------------------------------------------------------
+// Chat titles (SPEC §4.7)
+
+/** The app asks for a chat's title with this system prompt (src/objects/chat-title.ts, TITLE_PROMPT). */
+const TITLE_PROMPT_START = 'Write a title of 3 to 6 words';
+const TITLE_WORDS = 6;
+
+/** @param {CompletionRequest} body */
+const isTitleRequest = (body) => body.messages.some((m) => m.role === 'system' && textOf(m.content).startsWith(TITLE_PROMPT_START));
+
+/**
+ * A deterministic title: the first words of the user's first message, markers stripped, as a
+ * title ("plan a quiet weekend in Porto with friends" → "Plan a quiet weekend in Porto").
+ * @param {CompletionRequest} body
+ */
+function titleFor(body) {
+  const transcript = lastUserText(body.messages);
+  const asked = /^User: ([\s\S]*?)(?:\n\nAssistant: |$)/.exec(transcript)?.[1] ?? transcript;
+  const words = parseMarkers(asked).clean.split(/[\s]+/).filter(Boolean).slice(0, TITLE_WORDS);
+  return asTitle(words.join(' ')) || 'A quick chat';
+}
+
 /** Word-sized tokens keeping their leading whitespace, so joining them gives back the text. @param {string} text */
 const tokenize = (text) => text.match(/\s*\S+/g) ?? [];
 
@@ -408,7 +430,7 @@ async function sendCompletion(res, { reply, body, markers, delayMs, id, callId, 
 /**
  * Start the mock model on loopback.
  * @param {{ port?: number, host?: string, tokenDelayMs?: number, defaultTokens?: number }} [options]
- * @returns {Promise<{ url: string, port: number, close: () => Promise<void>, requests: CompletionRequest[] }>}
+ * @returns {Promise<{ url: string, port: number, close: () => Promise<void>, requests: CompletionRequest[], titleRequests: CompletionRequest[] }>}
  */
 export async function startMockModel(options = {}) {
   const { port = 0, host = '127.0.0.1', tokenDelayMs, defaultTokens } = options;
@@ -420,6 +442,8 @@ export async function startMockModel(options = {}) {
   const receivedAt = new WeakMap();
   /** The HTTP status each request was answered with (none yet for a hang), so tests see a fault happened. @type {WeakMap<object, number>} */
   const answeredWith = new WeakMap();
+  /** Title requests, kept apart so a test counting a turn's requests by its marker never sees them. @type {CompletionRequest[]} */
+  const titleRequests = [];
   /** How often each last-user-message text has failed by [[fault:500-once]] / [[fault:500xN]]. @type {Map<string, number>} */
   const failures = new Map();
   let replyCount = 0;
@@ -445,6 +469,7 @@ export async function startMockModel(options = {}) {
       const message = "'messages' is a required array.";
       return sendError(res, 400, message, 'invalid_request_error', 'invalid_request');
     }
+    if (isTitleRequest(body)) return answerTitle(body, res);
     record(body);
 
     const userText = lastUserText(body.messages);
@@ -491,6 +516,39 @@ export async function startMockModel(options = {}) {
     return body.stream ? streamCompletion(res, ctx) : sendCompletion(res, ctx);
   }
 
+  /**
+   * A title request, answered whatever markers the chat's first message holds — except
+   * [[fault:title]] (answered 500) and [[titlewait:MS]] (answered after MS), which steer it.
+   * @param {CompletionRequest} body @param {Response} res
+   */
+  async function answerTitle(body, res) {
+    receivedAt.set(body, Date.now());
+    titleRequests.push(body);
+    if (titleRequests.length > REQUEST_LOG_CAP) titleRequests.splice(0, titleRequests.length - REQUEST_LOG_CAP);
+    const text = lastUserText(body.messages);
+    const wait = nonNegativeNumber(/\[\[titlewait:(\d+)\]\]/.exec(text)?.[1]);
+    if (wait) await sleep(wait);
+    if (isGone(res)) return;
+    if (text.includes('[[fault:title]]')) {
+      answeredWith.set(body, 500);
+      return sendError(res, 500, 'The mock model failed on purpose ([[fault:title]]).', 'server_error', 'mock_fault');
+    }
+    replyCount += 1;
+    const reply = /** @type {Reply} */ ({ kind: 'text', text: titleFor(body) });
+    const ctx = { reply, body, markers: { clean: '', slow: false }, delayMs: 0, id: `chatcmpl-mock-${replyCount}`, callId: '', promptTokens: countPromptTokens(body.messages) };
+    answeredWith.set(body, 200);
+    return body.stream ? streamCompletion(res, ctx) : sendCompletion(res, ctx);
+  }
+
+  /** @param {CompletionRequest[]} log @param {URL} url @param {Response} res */
+  function sendLog(log, url, res) {
+    const needle = url.searchParams.get('contains');
+    const found = log.filter((b) => !needle || JSON.stringify(b).includes(needle));
+    const times = found.map((b) => receivedAt.get(b));
+    const statuses = found.map((b) => answeredWith.get(b) ?? null);
+    return sendJson(res, 200, { requests: found, receivedAt: times, statuses });
+  }
+
   /** @param {import('node:http').IncomingMessage} req @param {Response} res */
   async function handleRequest(req, res) {
     const url = new URL(req.url ?? '/', 'http://mock');
@@ -501,15 +559,13 @@ export async function startMockModel(options = {}) {
         const model = { id: MODEL_ID, object: 'model', created: 0, owned_by: 'clarity-edge' };
         return sendJson(res, 200, { object: 'list', data: [model] });
       }
-      case 'GET /__requests': {
-        const needle = url.searchParams.get('contains');
-        const found = requests.filter((b) => !needle || JSON.stringify(b).includes(needle));
-        const times = found.map((b) => receivedAt.get(b));
-        const statuses = found.map((b) => answeredWith.get(b) ?? null);
-        return sendJson(res, 200, { requests: found, receivedAt: times, statuses });
-      }
+      case 'GET /__requests':
+        return sendLog(requests, url, res);
+      case 'GET /__titles':
+        return sendLog(titleRequests, url, res);
       case 'DELETE /__requests':
         requests.length = 0; // in place, so the array handed to the caller stays live
+        titleRequests.length = 0;
         return sendJson(res, 200, { ok: true });
       case 'GET /__health':
         return sendJson(res, 200, { ok: true });
@@ -540,6 +596,7 @@ export async function startMockModel(options = {}) {
     url: `http://${host}:${actualPort}/v1`,
     port: actualPort,
     requests,
+    titleRequests,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

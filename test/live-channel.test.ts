@@ -50,7 +50,8 @@ async function connect(caller: Caller, chatId: string, sessionId?: string): Prom
   };
 }
 
-const typesOf = (frames: any[]) => frames.filter((f) => f !== 'pong').map((f) => f.type);
+/** The frames of turns: a chat's first reply is followed, at a moment of its own, by a `title` frame (test/chat-title.test.ts). */
+const typesOf = (frames: any[]) => frames.filter((f) => f !== 'pong' && f.type !== 'title').map((f) => f.type);
 
 afterEach(() => vi.useRealTimers());
 
@@ -97,6 +98,8 @@ describe('the live channel', () => {
     expect(toolEvents.map((e) => e.event)).toEqual(['tool_call', 'tool_result']);
     expect(tab.frames.filter((f) => f.type === 'tool_call' || f.type === 'tool_result')).toEqual(toolEvents.map((e) => ({ type: e.event, ...e.data })));
     expect(typesOf(tab.frames).slice(0, 4)).toEqual(['snapshot', 'user_message', 'tool_call', 'tool_result']);
+    // The chat's first reply is followed by its title (SPEC §4.7); the next turn's frames come after it.
+    await tab.next((f) => f.type === 'title');
 
     tab.frames.length = 0;
     const failed = await streamTurn(caller, chatId, 'please answer [[fault:500]]', { sessionId: sender.session.id });
@@ -105,6 +108,20 @@ describe('the live channel', () => {
     await tab.next((f) => f.type === 'assistant_message');
     expect(typesOf(tab.frames)).toEqual(['user_message', 'error', 'assistant_message']);
     expect(tab.frames[1]).toEqual({ type: 'error', ...error.data });
+    tab.socket.close(1000);
+  });
+
+  it('tells the chat’s sockets its new title: the one the model wrote after the first reply, then a rename', async () => {
+    const caller = await signUp();
+    const sender = await openSession(caller, { clientInstanceId: 'sender' });
+    const watcher = await openSession(caller, { clientInstanceId: 'watcher' });
+    const chatId = sender.chat.id;
+    const tab = await connect(caller, chatId, watcher.session.id);
+    await tab.next((f) => f.type === 'snapshot');
+    await streamTurn(caller, chatId, 'ideas for a rainy Sunday in Lisbon', { sessionId: sender.session.id });
+    expect(await tab.next((f) => f.type === 'title')).toEqual({ type: 'title', title: 'Ideas for a rainy Sunday in' });
+    await expectStatus(200, 'PATCH', `/chats/${chatId}`, { caller, body: { title: 'Lisbon rain plan' } });
+    expect(await tab.next((f) => f.type === 'title' && f.title === 'Lisbon rain plan')).toEqual({ type: 'title', title: 'Lisbon rain plan' });
     tab.socket.close(1000);
   });
 

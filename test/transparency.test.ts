@@ -59,7 +59,8 @@ describe('memory provenance', () => {
 
     const { memories } = await expectStatus<any>(200, 'GET', '/agents/assistant/memories', { caller });
     const learned = memories.find((m: { content: string }) => m.content === 'I prefer mornings');
-    expect(learned.source).toEqual({ chatId, chatTitle: 'hello [[tokens:2]]', seq: userSeq });
+    // The chat's title: its first message, or the title the model wrote after the first reply (SPEC §4.7).
+    expect(learned.source).toEqual({ chatId, chatTitle: expect.stringMatching(/^(hello \[\[tokens:2\]\]|Hello)$/), seq: userSeq });
     expect(memories.find((m: { content: string }) => m.content === 'Added by hand').source).toBeNull();
     const ofChat = await expectStatus<any>(200, 'GET', `/chats/${chatId}/memories`, { caller });
     expect(ofChat.memories.map((m: { id: string }) => m.id)).toEqual([learned.id]);

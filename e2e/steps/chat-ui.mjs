@@ -1,8 +1,10 @@
 // The chat UI a ChatGPT user expects (issue 18), on an account of its own so the journey's chats
 // and turn limits stay out of it: reading replies at every width, copying, code blocks, following
-// a reply, dark mode, the keyboard, streaming into a long chat, a task's due date, an archived chat, loading states, Enter on a touch phone, a quiet console.
+// a reply, dark mode, the keyboard, streaming into a long chat, a task's due date, an archived chat, loading states, Enter on a touch phone,
+// tool chips inside their reply, date groups and model-written titles in the chat list, a quiet console.
 import { newReader } from '../seed-chats.mjs';
 import { archivedChatSteps } from './archived-chat.mjs';
+import { chatTitleSteps } from './chat-titles.mjs';
 import { followingSteps } from './following.mjs';
 import { keyboardSteps } from './keyboard.mjs';
 import { loadingSteps } from './loading.mjs';
@@ -11,6 +13,7 @@ import { quietConsoleSteps } from './quiet-console.mjs';
 import { readingSteps } from './reading.mjs';
 import { taskDueSteps } from './task-due.mjs';
 import { themeSteps } from './theme.mjs';
+import { toolChipSteps } from './tool-chips.mjs';
 import { touchComposerSteps } from './touch-composer.mjs';
 
 /** `t`: the journey's browser, step runner and helpers (see e2e/run.mjs). */
@@ -26,8 +29,10 @@ export async function chatUiSteps(t) {
     await archivedChatSteps(t, reader);
     await loadingSteps(t, reader);
     await touchComposerSteps(t, reader);
+    await toolChipSteps(t, reader);
   } finally {
     await reader.close();
   }
+  await chatTitleSteps(t);
   await quietConsoleSteps(t);
 }

@@ -93,6 +93,19 @@ export async function updateChatRow(
 }
 
 /**
+ * The model's title for a chat (SPEC §4.7), only over the provisional title it replaces: a rename
+ * (title_locked) that landed meanwhile wins, and so does any other title. Null when it did not apply.
+ */
+export async function replaceProvisionalTitle(db: Db, chatId: string, provisional: string, title: string): Promise<Chat | null> {
+  const [chat] = await db
+    .update(chats)
+    .set({ title })
+    .where(and(eq(chats.id, chatId), eq(chats.titleLocked, false), eq(chats.title, provisional)))
+    .returning();
+  return chat ?? null;
+}
+
+/**
  * Deletes a chat with its messages, sessions and shares (its links stop working) and the record
  * of where it was imported from, and deletes or keeps its memories, all or nothing.
  */

@@ -9,6 +9,7 @@ import { countingD1 } from '../db/counting';
 import { directoryDb, ownerShardD1 } from '../db/shards';
 import type { Db } from '../db/client';
 import { serializeChat, serializeMessage } from '../db/serialize';
+import type { ChatMessage } from '../db/schema';
 import type { ChatDto, ContextDto, EndReason, HeadPage, ImportResultDto } from '../shared/api';
 import { readConfig } from '../shared/config';
 import type { AppConfig, AppEnv } from '../shared/config';
@@ -26,6 +27,7 @@ import type { ImportConversation } from './chat-import';
 import type { ChatDeletionDeps } from './chat-deletion';
 import { switchHead } from './chat-head';
 import { ChatLedger } from './chat-ledger';
+import { earnsTitle, titleChat } from './chat-title';
 import { readyChat } from './chat-window';
 import { previewContext } from './context-preview';
 import { CrashReplay } from './crash-replay';
@@ -166,7 +168,12 @@ export class AgentExecutor extends DurableObject<AppEnv> {
   }
 
   async updateChat(chatId: string, patch: ChatPatch): Promise<RpcResult<ChatDto>> {
-    return this.#rpc(async () => serializeChat(await this.#chats.update(chatId, patch)));
+    return this.#rpc(async () => {
+      const chat = await this.#chats.update(chatId, patch);
+      // The chat's open tabs show the new name (a generated title reaches them the same way).
+      if (patch.title !== undefined) this.#live.broadcast(chatId, { type: 'title', title: chat.title });
+      return serializeChat(chat);
+    });
   }
 
   /** Deletes the chat with its messages and sessions; the memories it wrote go too, or stay without a source. */
@@ -353,6 +360,19 @@ export class AgentExecutor extends DurableObject<AppEnv> {
         if (event.event !== 'done') this.#live.broadcast(chatId, { type: event.event, ...event.data } as LiveFrame);
       },
       invalidatePrompt: () => this.#cache.invalidatePrompt(),
+      answered: (question: ChatMessage, reply: ChatMessage, executor: BuiltExecutor) => {
+        if (!earnsTitle(question, reply)) return;
+        const deps = {
+          db: this.#db,
+          userId: this.#owner.userId,
+          client: executor.client,
+          model: executor.model,
+          maxTokens: this.#config.titleMaxTokens,
+          announce: (chatId: string, title: string) => this.#live.broadcast(chatId, { type: 'title', title }),
+        };
+        // Off the turn's path: the reply's `done` has gone and the chat is free for the next send.
+        this.ctx.waitUntil(titleChat(deps, question, reply));
+      },
       settled: () => {
         this.#alarm.touch();
         return this.#alarm.reschedule();

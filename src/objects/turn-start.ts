@@ -57,6 +57,8 @@ export interface TurnStartDeps {
   invalidatePrompt(): void;
   /** Runs once the generation has settled (the claim is already released). */
   settled(): Promise<void>;
+  /** After the turn has ended (its `done` sent, its stream closed): work off the turn's path, such as the chat's title. */
+  answered(question: ChatMessage, reply: ChatMessage, executor: BuiltExecutor): void;
 }
 
 /** Answers the turn's SSE stream; the claim is released when the generation settles, or at once on a refusal. */
@@ -199,8 +201,9 @@ interface Generation {
 async function generate(deps: TurnStartDeps, executor: BuiltExecutor, g: Generation): Promise<void> {
   const { chatId, claim, stream } = g;
   const { ledger, owner, config } = deps;
+  let reply: ChatMessage | null = null;
   try {
-    await runTurn(
+    reply = await runTurn(
       {
         executor,
         config,
@@ -242,4 +245,5 @@ async function generate(deps: TurnStartDeps, executor: BuiltExecutor, g: Generat
     claim.release();
     await deps.settled().catch(() => undefined);
   }
+  if (reply) deps.answered(g.userMessage, reply, executor);
 }

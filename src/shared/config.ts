@@ -23,6 +23,8 @@ export interface AppConfig {
   historyWindow: number;
   historyTokenBudget: number;
   maxToolRounds: number;
+  /** The model-written chat title (SPEC §4.7): a short, cheap request. */
+  titleMaxTokens: number;
   memoryLimit: number;
   memoryPromptLimit: number;
   maxMessageChars: number;
@@ -65,6 +67,7 @@ export function readConfig(env: AppEnv): AppConfig {
     historyWindow: positiveInt(env.HISTORY_WINDOW, 40),
     historyTokenBudget: positiveInt(env.HISTORY_TOKEN_BUDGET, 6000),
     maxToolRounds: positiveInt(env.MAX_TOOL_ROUNDS, 5),
+    titleMaxTokens: positiveInt(env.TITLE_MAX_TOKENS, 24),
     memoryLimit: positiveInt(env.MEMORY_LIMIT, 200),
     memoryPromptLimit: positiveInt(env.MEMORY_PROMPT_LIMIT, 20),
     maxMessageChars: positiveInt(env.MAX_MESSAGE_CHARS, 16_000),

@@ -79,6 +79,8 @@ export interface LiveEvents extends Omit<TurnEvents, 'done'> {
   draft: { text: string; updatedAt: number };
   /** Another tab switched the chat to another branch: reload the path ending at `seq` (SPEC §16). */
   head: { seq: number };
+  /** The chat's title changed: a rename, or the title the model wrote after the first reply (SPEC §4.7). */
+  title: { title: string };
 }
 
 export type TurnEventName = keyof TurnEvents;

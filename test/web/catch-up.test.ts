@@ -41,6 +41,8 @@ describe('chatItems with a caught-up tool round', () => {
     const items = chatItems(c);
     const chips = items.flatMap((i) => (i.kind === 'message' || i.kind === 'streaming' ? i.tools.map((t) => t.id) : []));
     expect(chips).toEqual(['t1']);
-    expect(items.at(-1)).toMatchObject({ kind: 'streaming', text: 'Added', tools: [] });
+    // At the top of the reply streaming now, not as a row of its own (issue 18 item 14).
+    expect(items.map((i) => i.kind)).toEqual(['message', 'streaming']);
+    expect(items.at(-1)).toMatchObject({ kind: 'streaming', text: 'Added', tools: [{ id: 't1' }] });
   });
 });

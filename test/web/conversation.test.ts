@@ -47,7 +47,7 @@ describe('applyTurnEvent', () => {
     expect(c.pending).toEqual([]);
     expect(c.replyErrors.cm1?.code).toBe('upstream_error');
     const failed = chatItems(c).find((i) => i.kind === 'failed');
-    expect(failed?.kind === 'failed' && failed.failed).toEqual({ clientMessageId: 'cm1', error: { code: 'upstream_error', message: 'The model failed' }, partial: null });
+    expect(failed?.kind === 'failed' && failed.failed).toEqual({ clientMessageId: 'cm1', error: { code: 'upstream_error', message: 'The model failed' }, partial: null, tools: [] });
   });
 
   it('shows tool calls as chips with their results while streaming and after storing', () => {
@@ -69,9 +69,72 @@ describe('applyTurnEvent', () => {
         message(3, { content: 'Done' }),
       ],
     };
+    // One row: the reply, with the tool it ran at its top (issue 18 item 14).
     const items = chatItems(stored);
-    expect(items).toHaveLength(2);
-    expect(items[0]?.kind === 'message' && items[0].tools[0]?.result).toBe('{"ok":true}');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ kind: 'message', key: 'm3', tools: [{ id: 't1', result: '{"ok":true}' }] });
+  });
+
+  it('puts every tool round of a turn on the reply it led to, and nothing on the next turn', () => {
+    const c: Conversation = {
+      ...emptyConversation(),
+      messages: [
+        message(1, { role: 'user', content: 'add two' }),
+        message(2, { content: '', toolCalls: [{ id: 't1', name: 'create_task', arguments: '{}' }] }),
+        message(3, { role: 'tool', content: '{"ok":1}', toolCallId: 't1' }),
+        message(4, { content: '', toolCalls: [{ id: 't2', name: 'create_task', arguments: '{}' }] }),
+        message(5, { role: 'tool', content: '{"ok":2}', toolCallId: 't2' }),
+        message(6, { content: 'Added both' }),
+        message(7, { role: 'user', content: 'thanks' }),
+        message(8, { content: 'You are welcome' }),
+      ],
+    };
+    const items = chatItems(c);
+    expect(items.map((i) => i.key)).toEqual(['m1', 'm6', 'm7', 'm8']);
+    expect(items[1]?.kind === 'message' && items[1].tools.map((t) => t.result)).toEqual(['{"ok":1}', '{"ok":2}']);
+    expect(items[3]?.kind === 'message' && items[3].tools).toEqual([]);
+  });
+
+  it('keeps the chips at the top of the reply from the first tool call to the stored reply', () => {
+    const call = { id: 't1', name: 'create_task', arguments: '{}' };
+    const asked = apply(emptyConversation(), { event: 'user_message', data: { message: message(1, { role: 'user', clientMessageId: 'cm1' }) } });
+    const live = apply(asked, { event: 'tool_call', data: call }, { event: 'tool_result', data: { id: 't1', name: 'create_task', result: '{}' } }, { event: 'delta', data: { text: 'Done' } });
+    expect(chatItems(live).map((i) => [i.kind, i.kind === 'streaming' ? i.tools.map((t) => t.id) : null])).toEqual([
+      ['message', null],
+      ['streaming', ['t1']],
+    ]);
+    // The reply is stored before `done` and the catch-up: its row already has the chip, no second row.
+    const stored = apply(live, { event: 'assistant_message', data: { message: message(3, { content: 'Done' }) } });
+    const items = chatItems(stored);
+    expect(items.map((i) => i.key)).toEqual(['m1', 'm3']);
+    expect(items[1]?.kind === 'message' && items[1].tools.map((t) => t.id)).toEqual(['t1']);
+    // After the catch-up and `done`, the same.
+    const caughtUp = apply(
+      { ...stored, messages: mergeMessages(stored.messages, [message(2, { content: '', toolCalls: [call] }), message(4, { role: 'tool', toolCallId: 't1' })]) },
+      { event: 'done', data: {} },
+    );
+    expect(chatItems(caughtUp).map((i) => [i.key, i.kind === 'message' ? i.tools.map((t) => t.id) : null])).toEqual([
+      ['m1', []],
+      ['m3', ['t1']],
+    ]);
+  });
+
+  it('shows the tools of a failed turn in its failed row, and a stored tool round with no reply yet as its own row', () => {
+    const call = { id: 't1', name: 'create_task', arguments: '{}' };
+    const failed: Conversation = {
+      ...emptyConversation(),
+      messages: [
+        message(1, { role: 'user', clientMessageId: 'cm1' }),
+        message(2, { content: '', toolCalls: [call] }),
+        message(3, { role: 'tool', content: '{}', toolCallId: 't1' }),
+        message(4, { content: '', status: 'error' }),
+      ],
+    };
+    const items = chatItems(failed);
+    expect(items.map((i) => i.kind)).toEqual(['message', 'failed']);
+    expect(items[1]?.kind === 'failed' && items[1].failed.tools.map((t) => t.id)).toEqual(['t1']);
+    const unanswered: Conversation = { ...failed, messages: failed.messages.slice(0, 3) };
+    expect(chatItems(unanswered).map((i) => i.key)).toEqual(['m1', 'm2']);
   });
 });
 
@@ -112,7 +175,7 @@ describe('a failed reply', () => {
     const reloaded: Conversation = { ...emptyConversation(), messages: [ask, failedReply] };
     expect(kinds(reloaded)).toEqual(['user', 'failed']);
     const failed = chatItems(reloaded)[1];
-    expect(failed?.kind === 'failed' && failed.failed).toEqual({ clientMessageId: 'cm1', error: null, partial: null });
+    expect(failed?.kind === 'failed' && failed.failed).toEqual({ clientMessageId: 'cm1', error: null, partial: null, tools: [] });
   });
 
   it('keeps what it wrote before it failed', () => {

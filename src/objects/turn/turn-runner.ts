@@ -72,7 +72,8 @@ export interface TurnInput {
   progress: TurnProgress;
 }
 
-export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
+/** Answers the turn's final assistant message, stored and announced with `done`. */
+export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<ReplyMessage> {
   const { executor, config } = deps;
   const { stream, signal, progress } = input;
   const clock = { buildMs: 0, ttftMs: null as number | null, toolMs: 0 };
@@ -120,6 +121,7 @@ export async function runTurn(deps: TurnDeps, input: TurnInput): Promise<void> {
     // `done` waits for D1, so a client that reloads history on it finds the reply there.
     await inD1;
     stream.emit({ event: 'done', data: {} });
+    return message;
   };
 
   for (let round = 0; ; round++) {

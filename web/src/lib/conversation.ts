@@ -150,6 +150,8 @@ export interface FailedReply {
   error: TurnError | null;
   /** What the failed reply wrote before it failed, if anything was stored. */
   partial: MessageDto | null;
+  /** The tools the turn ran before it failed, shown at the top of the failed row. */
+  tools: ToolChip[];
 }
 
 export type ChatItem =
@@ -175,8 +177,10 @@ function turnsOf(messages: readonly MessageDto[]): Turn[] {
 }
 
 /**
- * The rows to render: tool results fold into the chips of the call that asked for them, an
- * assistant message with neither text nor calls is not shown, and a failed reply is one row in
+ * The rows to render: tool results fold into the chips of the call that asked for them, and a
+ * tool round that wrote no text is not a row of its own: its chips go at the top of the reply
+ * they led to (the stored one, the one streaming, or the failed one), as a ChatGPT user expects
+ * (issue 18 item 14). An assistant message with neither text nor calls is not shown, and a failed reply is one row in
  * the reply's place (whether the error was seen live or only its stored status is known), which
  * the retry's reply replaces: a failed attempt that a later reply of the same turn superseded is
  * not shown.
@@ -194,37 +198,58 @@ export function chatItems(c: Conversation): ChatItem[] {
   // A retry the server refused before it stored anything (busy, offline) is that turn's failure again, said in its row.
   const refusedRetries = new Map(c.pending.flatMap((p) => (p.state === 'failed' && storedAsks.has(p.clientMessageId) ? [[p.clientMessageId, p.error]] : [])));
 
+  const turns = turnsOf(c.messages);
+  const streaming = c.streaming && !c.replyErrors[c.streaming.clientMessageId] ? c.streaming : null;
+  const liveChips = streaming ? streaming.toolCalls.filter((t) => !storedCalls.has(t.id)).map(chip) : [];
   const items: ChatItem[] = [];
-  for (const { user, replies } of turnsOf(c.messages)) {
+  // Chips of the newest turn's tool rounds that no row of it has taken yet: the streaming reply's.
+  let unplaced: { chips: ToolChip[] } | null = null;
+  let tailTaken = false;
+  for (const [index, { user, replies }] of turns.entries()) {
+    const newest = index === turns.length - 1;
     if (user) items.push({ kind: 'message', key: user.id, message: user, tools: [] });
     const ask = user?.clientMessageId ?? null;
     const lastReply = replies.findLast((m) => m.role === 'assistant');
     const finished = lastReply !== undefined && lastReply.status !== 'error' && !lastReply.toolCalls?.length;
     const liveError = ask ? (c.replyErrors[ask] ?? refusedRetries.get(ask) ?? null) : null;
+    // This tab's own turn, stored and finished, whose `done` has not come yet: its streaming slot
+    // holds nothing but the calls the reply's row shows already.
+    const tail = newest && finished && streaming !== null && streaming.clientMessageId === ask && !streaming.text;
+    tailTaken ||= tail;
+    let carried: ToolChip[] = tail ? liveChips : [];
+    let carrier: MessageDto | null = null;
     for (const m of replies) {
       if (m.role === 'tool' || m.status === 'error') continue;
-      const tools = (m.toolCalls ?? []).map(chip);
+      const tools = [...carried, ...(m.toolCalls ?? []).map(chip)];
+      if (m.toolCalls?.length && !m.content.trim()) {
+        carried = tools;
+        carrier = m;
+        continue;
+      }
+      carried = [];
       if (m.role === 'assistant' && !m.content.trim() && tools.length === 0 && m.status === 'complete') continue;
       items.push({ kind: 'message', key: m.id, message: m, tools });
     }
     const storedFailure = lastReply?.status === 'error' ? lastReply : null;
     if ((storedFailure || (liveError && !finished)) && !(ask && retrying.has(ask))) {
       const partial = storedFailure && (storedFailure.content.trim() || storedFailure.toolCalls?.length) ? storedFailure : null;
-      items.push({ kind: 'failed', key: `failed:${ask ?? storedFailure?.id}`, failed: { clientMessageId: ask, error: liveError, partial } });
+      const tools = [...carried, ...(partial?.toolCalls ?? []).map(chip)];
+      items.push({ kind: 'failed', key: `failed:${ask ?? storedFailure?.id}`, failed: { clientMessageId: ask, error: liveError, partial, tools } });
+      carried = [];
     }
+    if (carried.length === 0 || !carrier) continue;
+    // Tool rounds with no reply after them yet: the newest turn's go on the reply streaming now.
+    if (newest && streaming && !tail) unplaced = { chips: carried };
+    else items.push({ kind: 'message', key: carrier.id, message: carrier, tools: carried });
   }
   // A retry of a stored message shows as that message, not as a second copy of it; only a sign-in
   // asked for in place needs the copy, which holds the form.
   for (const p of c.pending)
     if (p.state === 'unauthorized' || !storedAsks.has(p.clientMessageId)) items.push({ kind: 'pending', key: `pending:${p.clientMessageId}`, pending: p });
-  // The streaming slot of a turn that has already failed is its tail (the stored status, then `done`), not a reply.
-  if (c.streaming && !c.replyErrors[c.streaming.clientMessageId])
-    items.push({
-      kind: 'streaming',
-      key: `streaming:${c.streaming.clientMessageId}`,
-      text: c.streaming.text,
-      tools: c.streaming.toolCalls.filter((t) => !storedCalls.has(t.id)).map(chip),
-    });
+  // The streaming slot of a turn that has already failed is its tail (the stored status, then `done`), not a reply;
+  // nor is the slot of a finished turn whose calls its stored reply shows.
+  if (streaming && !tailTaken)
+    items.push({ kind: 'streaming', key: `streaming:${streaming.clientMessageId}`, text: streaming.text, tools: [...(unplaced?.chips ?? []), ...liveChips] });
   return items;
 }
 

@@ -30,7 +30,7 @@ export interface LiveStep extends LiveView {
   remoteTurnEnded: boolean;
 }
 
-const FRAME_TYPES = new Set<string>(['snapshot', 'user_message', 'delta', 'tool_call', 'tool_result', 'assistant_message', 'error', 'draft', 'head']);
+const FRAME_TYPES = new Set<string>(['snapshot', 'user_message', 'delta', 'tool_call', 'tool_result', 'assistant_message', 'error', 'draft', 'head', 'title']);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isMessage = (v: unknown): v is MessageDto => isRecord(v) && typeof v.id === 'string' && typeof v.seq === 'number' && typeof v.role === 'string';
@@ -67,6 +67,8 @@ export function parseLiveFrame(text: string): LiveFrame | null {
         return typeof value.id === 'string' && typeof value.result === 'string';
       case 'head':
         return typeof value.seq === 'number';
+      case 'title':
+        return typeof value.title === 'string';
       default:
         return typeof value.message === 'string';
     }
@@ -158,6 +160,9 @@ export function applyLiveFrame(view: LiveView, frame: LiveFrame, ownTurn: string
       return step(view);
     case 'head':
       // Another tab switched branches (SPEC §16): the chat store reloads the path before this.
+      return step(view);
+    case 'title':
+      // The chat's title, not its conversation: the chat store shows it before this.
       return step(view);
     case 'error': {
       if (view.socketTurn === 'own' || (view.socketTurn === null && ownTurn !== null) || !remoteSlotFree(c)) return step(view);

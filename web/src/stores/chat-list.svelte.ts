@@ -160,6 +160,15 @@ class ChatListStore {
     }
   }
 
+  /**
+   * A chat's new title from the live channel: in place, the row does not move. A list read still
+   * on its way may predate it, so it is asked again.
+   */
+  retitle(id: string, title: string) {
+    this.chats = this.chats.map((c) => (c.id === id ? { ...c, title } : c));
+    if (this.loading) void this.refresh();
+  }
+
   /** A turn changed a chat (title, last message): move it to the top without a round trip. */
   touch(id: string, changes: Partial<ChatSummary>) {
     const found = this.chats.find((c) => c.id === id);

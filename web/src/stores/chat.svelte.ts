@@ -93,6 +93,8 @@ class ChatStore {
   #socketKey: string | null = null;
   #socketTurn: SocketTurn = null;
   #turnEnded = new Set<(chatId: string) => void>();
+  /** Reads of the chat row: only the newest may show its title (see #retitled). */
+  #chatReads = 0;
   #focusWanted: { chatId: string; seq: number } | null = null;
 
   constructor() {
@@ -302,6 +304,7 @@ class ChatStore {
     if (frame.type === 'draft') return this.#remoteDraft(chatId, frame);
     // Another tab switched branches (SPEC §16): show the path it chose.
     if (frame.type === 'head') return void this.reloadPath(chatId);
+    if (frame.type === 'title') return this.#retitled(chatId, frame.title);
     const step = applyLiveFrame({ conversation: this.conversation, socketTurn: this.#socketTurn }, frame, this.activeTurn);
     this.conversation = step.conversation;
     this.#socketTurn = step.socketTurn;
@@ -498,12 +501,24 @@ class ChatStore {
   async #refreshChat(chatId: string) {
     for (const listener of this.#turnEnded) listener(chatId);
     void chatList.refresh();
+    const read = ++this.#chatReads;
     try {
       const { chat } = await api.chats.get(chatId);
-      if (this.chat?.id === chatId) this.chat = chat;
+      if (this.chat?.id === chatId && read === this.#chatReads) this.chat = chat;
     } catch {
       // The header keeps the old title until the next load.
     }
+  }
+
+  /**
+   * The chat's title changed elsewhere (a rename in another tab) or was written by the model after
+   * the first reply (SPEC §4.7): shown at once in the header and the list, without moving the row.
+   * A read of the chat that started before it must not bring the old title back.
+   */
+  #retitled(chatId: string, title: string) {
+    this.#chatReads++;
+    if (this.chat?.id === chatId) this.chat = { ...this.chat, title };
+    chatList.retitle(chatId, title);
   }
 
   #describe(error: unknown): TurnError {
