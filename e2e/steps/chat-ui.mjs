@@ -1,8 +1,10 @@
 // The chat UI a ChatGPT user expects (issue 18), on an account of its own so the journey's chats
 // and turn limits stay out of it: reading replies at every width, copying, code blocks, following
-// a reply, dark mode, the keyboard, streaming into a long chat, a task's due date, an archived chat, loading states, Enter on a touch phone, a quiet console.
+// a reply, dark mode, the keyboard, streaming into a long chat, a task's due date, an archived chat, loading states, Enter on a touch phone,
+// the modal phone drawer and timings without hover, the message length limit, unsaved instructions, the screen reader's announcement, a quiet console.
 import { newReader } from '../seed-chats.mjs';
 import { archivedChatSteps } from './archived-chat.mjs';
+import { drawerModalSteps } from './drawer-modal.mjs';
 import { followingSteps } from './following.mjs';
 import { keyboardSteps } from './keyboard.mjs';
 import { loadingSteps } from './loading.mjs';
@@ -26,6 +28,7 @@ export async function chatUiSteps(t) {
     await archivedChatSteps(t, reader);
     await loadingSteps(t, reader);
     await touchComposerSteps(t, reader);
+    await drawerModalSteps(t, reader);
   } finally {
     await reader.close();
   }
