@@ -32,6 +32,8 @@ import { provenanceSteps, transparencySteps } from './steps/transparency.mjs';
 const SUITE_TIMEOUT_MS = 12 * 60_000;
 const STEP_TIMEOUT_MS = 45_000;
 const HEARTBEAT_INTERVAL_S = 5;
+/** Below the default 16000, so the composer's count proves the client reads the deployed limit; above the journey's longest message (~10 000). */
+const MAX_MESSAGE_CHARS = 12_000;
 const PASSWORD = 'correct horse battery';
 
 const teardown = createTeardown({ log, deadlineMs: SUITE_TIMEOUT_MS, deadlineMessage: `suite exceeded ${SUITE_TIMEOUT_MS} ms` });
@@ -70,8 +72,12 @@ try {
   teardown.add(() => mock.close());
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  // The tab reads the heartbeat interval from /api/health, so this var sets it for both sides.
-  const wrangler = startWrangler({ port, persistTo: state.dir, vars: { OPENAI_BASE_URL: mock.url, HEARTBEAT_INTERVAL_S: String(HEARTBEAT_INTERVAL_S) } });
+  // The tab reads the heartbeat interval from /api/health and the message limit from /api/agents, so these vars set them for both sides.
+  const wrangler = startWrangler({
+    port,
+    persistTo: state.dir,
+    vars: { OPENAI_BASE_URL: mock.url, HEARTBEAT_INTERVAL_S: String(HEARTBEAT_INTERVAL_S), MAX_MESSAGE_CHARS: String(MAX_MESSAGE_CHARS) },
+  });
   teardown.add(() => wrangler.stop());
   log(`wrangler dev on ${baseUrl}, mock model on ${mock.url}`);
   try {
@@ -495,6 +501,7 @@ try {
     baseUrl,
     mockUrl: mock.url,
     password: PASSWORD,
+    maxMessageChars: MAX_MESSAGE_CHARS,
     chatId,
     step,
     until,

@@ -9,6 +9,7 @@ import { followingSteps } from './following.mjs';
 import { keyboardSteps } from './keyboard.mjs';
 import { loadingSteps } from './loading.mjs';
 import { longChatSteps } from './long-chat.mjs';
+import { messageLimitSteps } from './message-limit.mjs';
 import { quietConsoleSteps } from './quiet-console.mjs';
 import { readingSteps } from './reading.mjs';
 import { taskDueSteps } from './task-due.mjs';
@@ -29,6 +30,7 @@ export async function chatUiSteps(t) {
     await loadingSteps(t, reader);
     await touchComposerSteps(t, reader);
     await drawerModalSteps(t, reader);
+    await messageLimitSteps(t, reader);
   } finally {
     await reader.close();
   }
