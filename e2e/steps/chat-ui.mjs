@@ -15,6 +15,7 @@ import { readingSteps } from './reading.mjs';
 import { taskDueSteps } from './task-due.mjs';
 import { themeSteps } from './theme.mjs';
 import { touchComposerSteps } from './touch-composer.mjs';
+import { unsavedInstructionsSteps } from './unsaved-instructions.mjs';
 
 /** `t`: the journey's browser, step runner and helpers (see e2e/run.mjs). */
 export async function chatUiSteps(t) {
@@ -31,6 +32,7 @@ export async function chatUiSteps(t) {
     await touchComposerSteps(t, reader);
     await drawerModalSteps(t, reader);
     await messageLimitSteps(t, reader);
+    await unsavedInstructionsSteps(t, reader);
   } finally {
     await reader.close();
   }
