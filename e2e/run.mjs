@@ -123,8 +123,10 @@ try {
   }
   /** The chat's live socket is connected and has its snapshot. */
   const waitLive = (p = page) => p.locator('section[aria-label="Conversation"][data-live="true"]').waitFor({ timeout: 15_000 });
+  /** The text of the reply streaming now (not a live region: the chat's announcer says it once finished). */
+  const streamingBubble = (p = page) => log_(p).locator('article[aria-busy="true"] .live');
   const streamingText = async (p = page) => {
-    const live = log_(p).locator('[aria-live="polite"]');
+    const live = streamingBubble(p);
     if ((await live.count()) === 0) return null;
     return live
       .first()
@@ -160,7 +162,7 @@ try {
     await send('Hello there [[delay:60]]');
     await userMessages().filter({ hasText: 'Hello there' }).waitFor();
     await page.getByRole('status', { name: 'Assistant is typing' }).waitFor();
-    const streaming = log_().locator('[aria-live="polite"]');
+    const streaming = streamingBubble();
     const early = await until(async () => (await streaming.textContent())?.length, { message: 'first delta' });
     await until(async () => ((await streaming.textContent().catch(() => '')) ?? '').length > early, { message: 'more deltas' });
     await waitIdle();
@@ -289,7 +291,7 @@ try {
 
   await step('Stop ends a long reply and keeps what was written', async () => {
     await send('Tell me a long story [[slow]]');
-    const streaming = log_().locator('[aria-live="polite"]');
+    const streaming = streamingBubble();
     await until(async () => /token3\b/.test((await streaming.textContent()) ?? ''), { message: 'a few slow tokens' });
     await stopButton().click();
     await waitIdle();
@@ -510,6 +512,7 @@ try {
     send,
     waitIdle,
     waitLive,
+    streamingBubble,
     log: log_,
     replies,
     userMessages,

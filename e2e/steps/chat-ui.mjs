@@ -12,6 +12,7 @@ import { longChatSteps } from './long-chat.mjs';
 import { messageLimitSteps } from './message-limit.mjs';
 import { quietConsoleSteps } from './quiet-console.mjs';
 import { readingSteps } from './reading.mjs';
+import { replyAnnouncerSteps } from './reply-announcer.mjs';
 import { taskDueSteps } from './task-due.mjs';
 import { themeSteps } from './theme.mjs';
 import { touchComposerSteps } from './touch-composer.mjs';
@@ -33,6 +34,7 @@ export async function chatUiSteps(t) {
     await drawerModalSteps(t, reader);
     await messageLimitSteps(t, reader);
     await unsavedInstructionsSteps(t, reader);
+    await replyAnnouncerSteps(t, reader);
   } finally {
     await reader.close();
   }
