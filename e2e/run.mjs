@@ -124,7 +124,7 @@ try {
   /** The chat's live socket is connected and has its snapshot. */
   const waitLive = (p = page) => p.locator('section[aria-label="Conversation"][data-live="true"]').waitFor({ timeout: 15_000 });
   /** The text of the reply streaming now (not a live region: the chat's announcer says it once finished). */
-  const streamingBubble = (p = page) => log_(p).locator('article[aria-busy="true"] .live');
+  const streamingBubble = (p = page) => log_(p).locator('article[aria-busy="true"]');
   const streamingText = async (p = page) => {
     const live = streamingBubble(p);
     if ((await live.count()) === 0) return null;

@@ -17,7 +17,7 @@ export async function messageLimitSteps(t, reader) {
       await page.goto(`/assistant/c/${chatId}`);
       const composer = page.getByRole('textbox', { name: 'Message' });
       const send = page.getByRole('button', { name: 'Send message' });
-      const count = page.locator('#composer-limit');
+      const count = page.getByText(/ characters (left|over the limit)$/);
       const said = async () => ((await count.textContent({ timeout: 5_000 })) ?? '').replace(/\s+/g, ' ').trim();
       await page.getByRole('article', { name: 'Assistant replied' }).waitFor();
 
@@ -75,7 +75,7 @@ export async function messageLimitSteps(t, reader) {
       watch(page);
       await page.goto(`/assistant/c/${chatId}`);
       await page.getByRole('textbox', { name: 'Message' }).fill('c'.repeat(max + 120));
-      await page.locator('#composer-limit').filter({ hasText: '120' }).waitFor();
+      await page.getByText('120 characters over the limit').waitFor();
       await screenshot('mobile-dark-composer-over-limit', page);
     } finally {
       await context.close();

@@ -46,7 +46,7 @@ export async function replyAnnouncerSteps(t, reader) {
 
       await page.getByRole('button', { name: 'Send message' }).waitFor({ timeout: 30_000 });
       const reply = page.getByRole('article', { name: 'Assistant replied' }).last();
-      const replyText = ((await reply.locator('.bubble').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+      const replyText = ((await reply.getByText(/^token1 token2/).textContent()) ?? '').replace(/\s+/g, ' ').trim();
       assert.match(replyText, /^token1 token2 .* token12$/);
       await until(async () => ((await conversation.locator('[aria-live="polite"]').textContent()) ?? '').trim() === replyText, { message: 'the announcement' });
       await page.waitForTimeout(500);
