@@ -129,4 +129,33 @@ export async function drawerModalSteps(t, reader) {
       await page.close();
     }
   });
+
+  await step("a reply's plain timing line (stored before stages were counted) shows while focus is in the reply", async () => {
+    const page = await reader.newPage();
+    watch(page);
+    // Such replies predate the stages; strip them from the messages the chat opens with to get one.
+    await page.route('**/api/sessions', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      const body = await response.json();
+      for (const m of body.messages ?? []) if (m.timings) delete m.timings.stages;
+      await route.fulfill({ response, json: body });
+    });
+    try {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(`/assistant/c/${second}`);
+      const reply = page.getByRole('article', { name: 'Assistant replied' }).last();
+      const summary = reply.getByText(/First token .* total/);
+      await summary.waitFor({ state: 'attached' });
+      assert.equal(await reply.getByRole('button', { name: /^Timing breakdown/ }).count(), 0, 'no stages: the plain line');
+      await page.mouse.move(5, 5);
+      const opacity = () => summary.evaluate((el) => getComputedStyle(el).opacity);
+      assert.equal(await opacity(), '0', 'unobtrusive until wanted');
+      await reply.getByRole('button', { name: 'Copy message' }).focus();
+      await page.waitForTimeout(250);
+      assert.equal(await opacity(), '1', 'shown with focus in the reply');
+    } finally {
+      await page.close();
+    }
+  });
 }
