@@ -77,7 +77,7 @@ export async function unsavedInstructionsSteps(t, reader) {
     }
   });
 
-  await step('closing the tab with unsaved instructions gets the browser\'s "Leave site?" prompt', async () => {
+  await step('on a phone a link in the drawer asks over the page, and closing the tab gets the browser\'s "Leave site?" prompt', async () => {
     const page = await reader.newPage();
     const native = [];
     page.on('dialog', (dialog) => {
@@ -97,6 +97,14 @@ export async function unsavedInstructionsSteps(t, reader) {
     await box.click();
     await page.keyboard.type(' And friendly.');
     await page.getByText('Unsaved changes').waitFor();
+    // From the phone's drawer: the question comes over the page, and Keep editing goes back to the text, not to the drawer.
+    await page.getByRole('button', { name: 'Open chat list' }).click();
+    await page.getByRole('complementary', { name: 'Chats and navigation' }).getByRole('link', { name: 'Tasks', exact: true }).click();
+    const ask = page.getByRole('alertdialog', { name: 'Discard unsaved instructions?' });
+    await ask.getByRole('button', { name: 'Keep editing' }).click();
+    await page.getByRole('complementary', { name: 'Chats and navigation' }).waitFor({ state: 'hidden' });
+    assert.equal(await box.evaluate((el) => el.closest('[inert]') === null), true, 'the text can be edited again');
+    assert.equal(await box.inputValue(), 'Keep it short. And friendly.');
     await screenshot('mobile-unsaved-instructions-edit', page);
     const closed = new Promise((resolve) => page.once('close', resolve));
     await page.close({ runBeforeUnload: true });
