@@ -2,10 +2,11 @@
 // asks first, in the app's own dialog (a link, Back, logging out), and closing the tab gets the
 // browser's "Leave site?" prompt; saved instructions leave without a question.
 import assert from 'node:assert/strict';
+import { newReader } from '../seed-chats.mjs';
 
 /** `t`: the journey's helpers (see e2e/run.mjs); `reader`: a signed-in context of its own (e2e/seed-chats.mjs). */
 export async function unsavedInstructionsSteps(t, reader) {
-  const { step, screenshot } = t;
+  const { browser, baseUrl, password, step, screenshot, watch } = t;
 
   await step('leaving edited, unsaved instructions asks first: Keep editing stays, Discard leaves; Back asks too', async () => {
     const page = await reader.newPage();
@@ -110,5 +111,30 @@ export async function unsavedInstructionsSteps(t, reader) {
     await page.close({ runBeforeUnload: true });
     await closed;
     assert.deepEqual(native, ['beforeunload']);
+  });
+
+  await step('logging out with unsaved instructions asks first; Discard logs out', async () => {
+    // An account of its own: this step ends its login.
+    const leaver = await newReader(browser, baseUrl, password);
+    try {
+      const page = await leaver.newPage();
+      watch(page);
+      await page.goto('/assistant/settings');
+      await page.getByRole('textbox', { name: 'Custom instructions' }).click();
+      await page.keyboard.type('Never mind.');
+      const ask = page.getByRole('alertdialog', { name: 'Discard unsaved instructions?' });
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await ask.getByRole('button', { name: 'Keep editing' }).click();
+      await ask.waitFor({ state: 'detached' });
+      await page.waitForTimeout(300);
+      assert.ok(new URL(page.url()).pathname.endsWith('/assistant/settings'), 'still signed in, still editing');
+      const me = await page.evaluate(async () => (await fetch('/api/auth/me', { credentials: 'same-origin' })).status);
+      assert.equal(me, 200, 'the login is still good');
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await ask.getByRole('button', { name: 'Discard changes' }).click();
+      await page.waitForURL('**/login');
+    } finally {
+      await leaver.close();
+    }
   });
 }
