@@ -33,6 +33,8 @@ import { provenanceSteps, transparencySteps } from './steps/transparency.mjs';
 const SUITE_TIMEOUT_MS = 12 * 60_000;
 const STEP_TIMEOUT_MS = 45_000;
 const HEARTBEAT_INTERVAL_S = 5;
+/** Below the default 16000, so the composer's count proves the client reads the deployed limit; above the journey's longest message (~10 000). */
+const MAX_MESSAGE_CHARS = 12_000;
 const PASSWORD = 'correct horse battery';
 
 const teardown = createTeardown({ log, deadlineMs: SUITE_TIMEOUT_MS, deadlineMessage: `suite exceeded ${SUITE_TIMEOUT_MS} ms` });
@@ -71,8 +73,12 @@ try {
   teardown.add(() => mock.close());
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  // The tab reads the heartbeat interval from /api/health, so this var sets it for both sides.
-  const wrangler = startWrangler({ port, persistTo: state.dir, vars: { OPENAI_BASE_URL: mock.url, HEARTBEAT_INTERVAL_S: String(HEARTBEAT_INTERVAL_S) } });
+  // The tab reads the heartbeat interval from /api/health and the message limit from /api/agents, so these vars set them for both sides.
+  const wrangler = startWrangler({
+    port,
+    persistTo: state.dir,
+    vars: { OPENAI_BASE_URL: mock.url, HEARTBEAT_INTERVAL_S: String(HEARTBEAT_INTERVAL_S), MAX_MESSAGE_CHARS: String(MAX_MESSAGE_CHARS) },
+  });
   teardown.add(() => wrangler.stop());
   log(`wrangler dev on ${baseUrl}, mock model on ${mock.url}`);
   try {
@@ -118,8 +124,10 @@ try {
   }
   /** The chat's live socket is connected and has its snapshot. */
   const waitLive = (p = page) => p.locator('section[aria-label="Conversation"][data-live="true"]').waitFor({ timeout: 15_000 });
+  /** The text of the reply streaming now (not a live region: the chat's announcer says it once finished). */
+  const streamingBubble = (p = page) => log_(p).locator('article[aria-busy="true"]');
   const streamingText = async (p = page) => {
-    const live = log_(p).locator('[aria-live="polite"]');
+    const live = streamingBubble(p);
     if ((await live.count()) === 0) return null;
     return live
       .first()
@@ -155,7 +163,7 @@ try {
     await send('Hello there [[delay:60]]');
     await userMessages().filter({ hasText: 'Hello there' }).waitFor();
     await page.getByRole('status', { name: 'Assistant is typing' }).waitFor();
-    const streaming = log_().locator('[aria-live="polite"]');
+    const streaming = streamingBubble();
     const early = await until(async () => (await streaming.textContent())?.length, { message: 'first delta' });
     await until(async () => ((await streaming.textContent().catch(() => '')) ?? '').length > early, { message: 'more deltas' });
     await waitIdle();
@@ -284,7 +292,7 @@ try {
 
   await step('Stop ends a long reply and keeps what was written', async () => {
     await send('Tell me a long story [[slow]]');
-    const streaming = log_().locator('[aria-live="polite"]');
+    const streaming = streamingBubble();
     await until(async () => /token3\b/.test((await streaming.textContent()) ?? ''), { message: 'a few slow tokens' });
     await stopButton().click();
     await waitIdle();
@@ -496,6 +504,7 @@ try {
     baseUrl,
     mockUrl: mock.url,
     password: PASSWORD,
+    maxMessageChars: MAX_MESSAGE_CHARS,
     chatId,
     step,
     until,
@@ -504,6 +513,7 @@ try {
     send,
     waitIdle,
     waitLive,
+    streamingBubble,
     log: log_,
     replies,
     userMessages,

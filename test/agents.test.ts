@@ -12,6 +12,12 @@ describe('agents, instructions and memories', () => {
     expect(agents[0]).toMatchObject({ displayName: 'Assistant', model: env.OPENAI_MODEL, description: expect.any(String) });
   });
 
+  it("answers the deployment's text limits, which the web client counts against", async () => {
+    const caller = await signUp();
+    const { limits } = await expectStatus(200, 'GET', '/agents', { caller });
+    expect(limits).toEqual({ maxMessageChars: Number(env.MAX_MESSAGE_CHARS), maxInstructionsChars: Number(env.MAX_INSTRUCTIONS_CHARS) });
+  });
+
   it('saves instructions per user and agent, and refuses over-long ones', async () => {
     const caller = await signUp();
     const other = await signUp();

@@ -18,7 +18,7 @@ export async function followingSteps(t, reader) {
     const jump = page.getByRole('button', { name: 'Scroll to bottom' });
     const thread = page.getByRole('region', { name: 'Conversation' }).locator('.scroller');
     const position = () => thread.evaluate((el) => ({ top: el.scrollTop, fromEnd: el.scrollHeight - el.scrollTop - el.clientHeight }));
-    const streamed = async () => (await messages.locator('[aria-live="polite"]').textContent().catch(() => '')) ?? '';
+    const streamed = async () => (await t.streamingBubble(page).textContent().catch(() => '')) ?? '';
     assert.equal(await jump.count(), 0, 'at the end of the chat: no button');
 
     await page.getByRole('textbox', { name: 'Message' }).fill('Tell me more [[tokens:150]] [[delay:60]]');

@@ -63,7 +63,7 @@ export async function keyboardSteps(t, reader) {
   await step('Esc stops a streaming reply and keeps what was written', async () => {
     await composer.fill('Tell me a slow story [[slow]]');
     await composer.press('Enter');
-    const streaming = page.getByRole('log', { name: 'Messages' }).locator('[aria-live="polite"]');
+    const streaming = t.streamingBubble(page);
     await until(async () => /token3\b/.test((await streaming.textContent().catch(() => '')) ?? ''), { message: 'a few slow tokens' });
     await page.keyboard.press('Escape');
     const reply = page.getByRole('article', { name: 'Assistant replied' }).last();

@@ -40,9 +40,16 @@ export interface AgentDto {
   model: string;
   tools: string[];
 }
+/** The deployment's text limits (MAX_MESSAGE_CHARS, MAX_INSTRUCTIONS_CHARS): the UI counts against these, never a copy of them. */
+export interface TextLimitsDto {
+  maxMessageChars: number;
+  maxInstructionsChars: number;
+}
+
 export interface AgentsResponse {
   agents: AgentDto[];
   demoMode: boolean;
+  limits: TextLimitsDto;
 }
 
 export interface InstructionsDto {

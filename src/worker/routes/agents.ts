@@ -32,7 +32,8 @@ async function invalidatePrompt(c: Context<HonoEnv>, agent: AgentName) {
 export const agentRoutes = new Hono<HonoEnv>()
   .use(requireAuth)
   .get('/', (c) => {
-    const model = readConfig(c.env).openaiModel;
+    const config = readConfig(c.env);
+    const model = config.openaiModel;
     return c.json({
       agents: Object.values(AGENTS).map((a) => ({
         name: a.name,
@@ -41,7 +42,9 @@ export const agentRoutes = new Hono<HonoEnv>()
         model: a.model ?? model,
         tools: [...a.tools],
       })),
-      demoMode: readConfig(c.env).demoMode,
+      demoMode: config.demoMode,
+      // The composer and the instructions box count against the deployment's own limits.
+      limits: { maxMessageChars: config.maxMessageChars, maxInstructionsChars: config.maxInstructionsChars },
     });
   })
   .get('/:agent/executor', agentPath, async (c) => {

@@ -3,8 +3,6 @@ import type { MemoryDto } from '../../../src/shared/api';
 import { api, messageOf } from '../lib/api';
 import type { AgentName } from '../lib/api';
 
-export const MAX_INSTRUCTIONS_CHARS = 8000;
-
 class AgentSettingsStore {
   agent = $state<AgentName | null>(null);
   savedInstructions = $state('');

@@ -1,4 +1,5 @@
 /** Server facts the UI shows: the agent catalogue and whether the built-in demo model answers. */
+import type { TextLimitsDto } from '../../../src/shared/api';
 import { api } from '../lib/api';
 import type { AgentName } from '../lib/api';
 
@@ -20,6 +21,8 @@ class AppInfo {
   demoMode = $state(false);
   version = $state<string | null>(null);
   heartbeatIntervalS = $state(DEFAULT_HEARTBEAT_INTERVAL_S);
+  /** The deployment's MAX_MESSAGE_CHARS and MAX_INSTRUCTIONS_CHARS; null until the agents list answers (the server still enforces them). */
+  limits = $state<TextLimitsDto | null>(null);
 
   async loadHealth(): Promise<void> {
     try {
@@ -43,6 +46,7 @@ class AppInfo {
     // The server's catalogue is where agent names come from: these are AgentNames by definition.
     this.agents = result.agents.map((a) => ({ ...a, name: a.name as AgentName, tools: [...a.tools] }));
     this.demoMode = result.demoMode;
+    this.limits = result.limits;
   }
 
   agent(name: string): AgentInfo | undefined {
