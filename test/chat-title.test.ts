@@ -18,7 +18,13 @@ import { eventually, marker, newChat, storedMessages, streamTurn } from './turn-
 
 const MOCK_BASE = env.OPENAI_BASE_URL.replace(/\/v1\/?$/, '');
 
-async function titleLog(tag: string): Promise<{ requests: any[]; receivedAt: number[]; statuses: (number | null)[] }> {
+interface TitleRequest {
+  max_tokens?: number;
+  stream?: boolean;
+  messages: { role: string; content: string }[];
+}
+
+async function titleLog(tag: string): Promise<{ requests: TitleRequest[]; receivedAt: number[]; statuses: (number | null)[] }> {
   return (await fetch(`${MOCK_BASE}/__titles?contains=${encodeURIComponent(tag)}`)).json();
 }
 
@@ -46,10 +52,10 @@ describe('the model-written chat title', () => {
     await eventually(async () => (await chatRow(chatId)).title === 'Plan a quiet weekend in Porto', 5000);
     const log = await titleLog(tag);
     expect(log.statuses).toEqual([200]);
-    const [request] = log.requests;
+    const request = log.requests[0]!;
     expect(request.max_tokens).toBe(Number(env.TITLE_MAX_TOKENS));
     expect(request.messages[0]).toEqual({ role: 'system', content: TITLE_PROMPT });
-    expect(request.messages[1].content).toContain(first);
+    expect(request.messages[1]!.content).toContain(first);
     expect(request.stream).toBeFalsy();
     expect(log.receivedAt[0]).toBeGreaterThanOrEqual(started);
     expect((await chatRow(chatId)).locked).toBe(0);
@@ -95,9 +101,8 @@ describe('titleChat', () => {
     await streamTurn(caller, chatId, `plan a quiet weekend in Porto ${tag} [[fault:title]]`);
     // The executor's own attempt failed on purpose; this test makes the next one.
     await eventually(async () => (await titleLog(tag)).statuses[0] === 500);
-    const [question, reply] = (await storedMessages(chatId)).map(
-      (m: any): ChatMessage => ({ ...m, chatId: m.chat_id, status: m.status, content: m.content, role: m.role, seq: m.seq }),
-    );
+    // D1's rows as the executor holds them: only the fields titleChat reads are renamed.
+    const [question, reply] = (await storedMessages(chatId)).map((m: ChatMessage & { chat_id: string }): ChatMessage => ({ ...m, chatId: m.chat_id }));
     const announced: string[] = [];
     const deps: TitleDeps = {
       db: createDb(await shardOf(caller.userId)),
