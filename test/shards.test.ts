@@ -85,6 +85,20 @@ describe('users on shards', () => {
     expect(users.results.map((r) => r.n)).toEqual(loads.results.map((r) => r.users));
   });
 
+  it('places a burst of sign-ups arriving together evenly too, and counts only users really created', async () => {
+    const before = await env.DB.prepare('SELECT shard, count(*) AS n FROM users GROUP BY shard ORDER BY shard').all<{ shard: number; n: number }>();
+    const burst = await Promise.all(Array.from({ length: 12 }, () => signUp('burst')));
+    const added = [0, 0];
+    for (const caller of burst) added[await shardIndexOf(caller.userId)]! += 1;
+    const after = await env.DB.prepare('SELECT shard, count(*) AS n FROM users GROUP BY shard ORDER BY shard').all<{ shard: number; n: number }>();
+    const [x, y] = after.results.map((r) => r.n);
+    expect(Math.abs(x! - y!), `added ${added.join('/')} to ${before.results.map((r) => r.n).join('/')}`).toBeLessThanOrEqual(1);
+    // A sign-up that creates nobody (the email is taken) places nobody.
+    await expectError(await call('POST', '/auth/signup', { body: { email: burst[0]!.email, password: 'correct horse battery' } }), 409, 'conflict');
+    const loads = await env.DB.prepare('SELECT users FROM shard_loads ORDER BY shard').all<{ users: number }>();
+    expect(loads.results.map((r) => r.users)).toEqual(after.results.map((r) => r.n));
+  });
+
   it('keeps each user’s rows in their own shard only, every table of them', async () => {
     const [onZero, onOne] = await oneUserPerShard();
     await useEverything(onZero);

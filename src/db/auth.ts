@@ -1,24 +1,24 @@
 /** users and auth_sessions (logins): written and read by the Worker's auth only. */
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { authSessions, users } from './schema';
 import type { User } from './schema';
-import { countPlacedUser, placeNewUser } from './shards';
+import { emptiestShard } from './shards';
 
 /**
  * Inserts the user, placed on the emptiest of `shards` shards, unless the email (or id) is
- * taken; answers the shard it was placed on, or null when it was not inserted.
+ * taken; answers the shard it was placed on, or null when it was not inserted. One statement:
+ * D1 runs statements one at a time, so sign-ups arriving together still see each other's
+ * placement (and a trigger counts it, migrations/directory/0001_count_placed_users.sql).
  */
 export async function insertUserIfAbsent(db: Db, user: Omit<User, 'shard'>, shards: number): Promise<number | null> {
-  const shard = await placeNewUser(db, shards);
-  const inserted = await db
-    .insert(users)
-    .values({ ...user, shard })
-    .onConflictDoNothing()
-    .returning({ id: users.id });
-  if (inserted.length === 0) return null;
-  await countPlacedUser(db, shard);
-  return shard;
+  const [placed] = await db.all<{ shard: number }>(sql`
+    INSERT INTO ${users} (${sql.identifier('id')}, ${sql.identifier('email')}, ${sql.identifier('password_hash')}, ${sql.identifier('created_at')}, ${sql.identifier('shard')})
+    SELECT ${user.id}, ${user.email}, ${user.passwordHash}, ${user.createdAt}, (${emptiestShard(shards)})
+    WHERE true
+    ON CONFLICT DO NOTHING
+    RETURNING ${sql.identifier('shard')}`);
+  return placed?.shard ?? null;
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | null> {

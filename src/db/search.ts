@@ -1,6 +1,6 @@
 /**
  * Full-text search of the caller's messages (SPEC §15) over the `message_search` FTS5 index
- * (migrations/0003_message_search.sql), ranked by bm25.
+ * (migrations/shard/0001_message_search.sql), ranked by bm25.
  *
  * The user's words never reach MATCH as syntax: every word and "quoted phrase" becomes an
  * FTS5 string (double quotes doubled), so AND, OR, NEAR, `*`, `^`, `:`, parentheses and stray

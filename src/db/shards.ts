@@ -3,7 +3,8 @@
  * `SHARD_{N-1}`; N is the number of such bindings). Only this module reads those bindings:
  * callers ask for the directory or for a user's database, never for a binding.
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { ApiError } from '../shared/errors';
 import { createDb } from './client';
 import type { Db } from './client';
@@ -66,24 +67,19 @@ export async function findUserShard(directory: Db, userId: string): Promise<numb
 }
 
 /**
- * The shard for a new user: the one holding the fewest users so far (ties to the lowest), so
- * shards fill evenly and a newly added one fills first. Nobody already placed moves.
+ * The shard for a new user, as a subquery: of SHARD_0 … SHARD_{shards-1}, the one holding the
+ * fewest users so far (ties to the lowest), so shards fill evenly and a newly added one fills
+ * first. Nobody already placed moves.
  */
-export async function placeNewUser(directory: Db, shards: number): Promise<number> {
+export function emptiestShard(shards: number): SQL {
   if (shards < 1) throw new ApiError('unavailable', 'No shard database is bound');
-  const rows = await directory.select().from(shardLoads).orderBy(asc(shardLoads.shard));
-  const load = new Map(rows.map((r) => [r.shard, r.users]));
-  let best = 0;
-  for (let shard = 1; shard < shards; shard += 1) if ((load.get(shard) ?? 0) < (load.get(best) ?? 0)) best = shard;
-  return best;
-}
-
-/** Counts a user placed on `shard` (after the user row is in). */
-export async function countPlacedUser(directory: Db, shard: number): Promise<void> {
-  await directory
-    .insert(shardLoads)
-    .values({ shard, users: 1 })
-    .onConflictDoUpdate({ target: shardLoads.shard, set: { users: sql`${shardLoads.users} + 1` } });
+  const candidates = sql.join(
+    Array.from({ length: shards }, (_, n) => sql`(${n})`),
+    sql`, `,
+  );
+  return sql`SELECT candidate.column1 FROM (VALUES ${candidates}) AS candidate
+    LEFT JOIN ${shardLoads} ON ${shardLoads.shard} = candidate.column1
+    ORDER BY coalesce(${shardLoads.users}, 0), candidate.column1 LIMIT 1`;
 }
 
 /**
