@@ -52,7 +52,9 @@ function client(baseUrl) {
   }
   /** A new user: the token, and the id the directory files the user's shard under. */
   async function signUpUser(tag) {
-    const { token, user } = await json('POST', '/auth/signup', { body: { email: `${tag}-${crypto.randomUUID()}@example.com`, password: 'fault suite password' } });
+    const { token, user } = await json('POST', '/auth/signup', {
+      body: { email: `${tag}-${crypto.randomUUID()}@example.com`, password: 'fault suite password' },
+    });
     return { token, userId: user.id };
   }
   const signUp = (tag) => signUpUser(tag).then((u) => u.token);
@@ -103,7 +105,9 @@ async function main() {
     });
   /** Reads one local D1 database (`DB`, the directory, or `SHARD_<n>`) directly, while wrangler dev is down. */
   const d1Rows = (binding, query) => {
-    const out = runStep('npx', ['wrangler', 'd1', 'execute', binding, '--local', '--persist-to', temp.dir, '--json', '--command', query], { timeoutMs: 60_000 });
+    const out = runStep('npx', ['wrangler', 'd1', 'execute', binding, '--local', '--persist-to', temp.dir, '--json', '--command', query], {
+      timeoutMs: 60_000,
+    });
     return JSON.parse(out)[0].results;
   };
   /** The shard the directory files a user under (SPEC §17): the only database holding the user's chats and messages. */
@@ -176,8 +180,7 @@ async function main() {
             )[0],
           ]),
         );
-        for (const binding of shards)
-          assert(counts[binding].chats === (binding === owner ? 1 : 0), `the chat is in ${owner} only: ${JSON.stringify(counts)}`);
+        for (const binding of shards) assert(counts[binding].chats === (binding === owner ? 1 : 0), `the chat is in ${owner} only: ${JSON.stringify(counts)}`);
         const before = shards.reduce((n, binding) => n + counts[binding].messages, 0);
         assert(before === 0, `the message reached D1 before the kill, so this run proves no replay: ${JSON.stringify(counts)}`);
 
