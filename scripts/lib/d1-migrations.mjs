@@ -8,10 +8,36 @@ import { ROOT } from './processes.mjs';
 
 const quietEnv = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
 
-/** The D1 bindings of a wrangler.toml, in file order: `DB`, then `SHARD_0` … */
-export function d1Bindings(config = join(ROOT, 'wrangler.toml')) {
-  const sections = readFileSync(config, 'utf8').split(/^\s*\[/m);
-  return sections.filter((s) => s.startsWith('[d1_databases]]')).map((s) => /^\s*binding\s*=\s*"([^"]+)"/m.exec(s)?.[1] ?? null).filter(Boolean);
+/**
+ * The D1 databases of a wrangler config, in file order (`DB`, then `SHARD_0` …), each with its
+ * binding, database_name, database_id and migrations_dir. A wrangler.toml is read for its
+ * `[[d1_databases]]` sections; a .json config (the one `vite build` writes into dist/) is parsed.
+ */
+export function d1Databases(config = join(ROOT, 'wrangler.toml')) {
+  const text = readFileSync(config, 'utf8');
+  if (config.endsWith('.json'))
+    return (JSON.parse(text).d1_databases ?? []).map(({ binding, database_name, database_id, migrations_dir }) => ({
+      binding,
+      database_name,
+      database_id,
+      migrations_dir,
+    }));
+  const field = (section, name) => new RegExp(`^\\s*${name}\\s*=\\s*"([^"]+)"`, 'm').exec(section)?.[1] ?? null;
+  return text
+    .split(/^\s*\[/m)
+    .filter((s) => s.startsWith('[d1_databases]]'))
+    .map((s) => ({
+      binding: field(s, 'binding'),
+      database_name: field(s, 'database_name'),
+      database_id: field(s, 'database_id'),
+      migrations_dir: field(s, 'migrations_dir'),
+    }))
+    .filter((d) => d.binding);
+}
+
+/** The D1 bindings of a wrangler config, in file order: `DB`, then `SHARD_0` … */
+export function d1Bindings(config) {
+  return d1Databases(config).map((d) => d.binding);
 }
 
 /** The shard bindings only: what a harness opens to look at a user's rows. */

@@ -1,7 +1,7 @@
 // `npm run test:chaos` — the chaos soak (issue 19, docs/CHAOS.md): simulated users against
 // `wrangler dev` on loopback while a driver SIGKILLs and restarts it, the mock model fails,
 // hangs and cuts streams, and clients drop streams and sockets; then an audit straight from
-// D1 and the executors' storage. Ends with `N passed, N failed` and a non-zero exit on any
+// D1 (the directory and every shard) and the executors' storage. Ends with `N passed, N failed` and a non-zero exit on any
 // violation. Knobs: CHAOS_DURATION_S (300), CHAOS_USERS (100), CHAOS_SEED, … (lib/config.mjs).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startMockModel } from '../../mock-model/server.mjs';
+import { applyD1Migrations, d1Bindings } from '../../scripts/lib/d1-migrations.mjs';
 import { createTeardown, freePort, ROOT, runStep } from '../../scripts/lib/processes.mjs';
 import { Api } from './lib/api.mjs';
 import { Audit } from './lib/audit.mjs';
@@ -17,7 +18,7 @@ import { Observations } from './lib/observations.mjs';
 import { createRandom, sleep } from './lib/random.mjs';
 import { printReport } from './lib/report.mjs';
 import { AppServer } from './lib/server.mjs';
-import { installWriteLog, lastWriteId, openD1, readExecutors } from './lib/storage.mjs';
+import { installWriteLog, lastWriteIds, markDatabases, openDatabases, readExecutors } from './lib/storage.mjs';
 import { SimUser } from './lib/user.mjs';
 import { probeChats } from './lib/probe.mjs';
 
@@ -93,11 +94,17 @@ async function main() {
   const appConfig = join(work, 'dist', 'clarity_edge', 'wrangler.json');
   const mock = await startMockModel({ port: 0, tokenDelayMs: config.tokenDelayMs });
   teardown.add(() => mock.close());
-  runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir, '--config', appConfig], { timeoutMs: 120_000 });
-  const d1 = openD1(persistDir);
-  teardown.add(() => d1.close());
-  // Before the app first runs, so every write it ever makes is logged.
-  installWriteLog(d1);
+  // The directory and every shard (SPEC §17), each with its own lineage of migrations, as the built config binds them.
+  const bindings = d1Bindings(appConfig);
+  if (bindings.filter((b) => /^SHARD_\d+$/.test(b)).length < 2)
+    throw new Error(`the code under test binds ${bindings.join(', ')}: the soak needs the directory and at least two shards (SPEC §17)`);
+  await applyD1Migrations({ persistTo: persistDir, config: appConfig });
+  markDatabases({ persistDir, config: appConfig, bindings });
+  const databases = openDatabases(persistDir, bindings);
+  teardown.add(() => databases.close());
+  log(`local D1: ${databases.all.map((d) => `${d.binding} ${d.file.slice(0, 8)}…`).join(', ')}`);
+  // Before the app first runs, so every write it ever makes, in any database, is logged.
+  for (const { db } of databases.all) installWriteLog(db);
 
   const server = new AppServer({ config: appConfig, port: await freePort(), persistTo: persistDir, vars: appVars(config, mock.url) });
   teardown.add(() => server.stop());
@@ -133,7 +140,7 @@ async function main() {
     await user.live();
   });
 
-  const chaos = Promise.all([killLoop(server, d1, soakEndsAt), dropLoop(run, soakEndsAt)]);
+  const chaos = Promise.all([killLoop(server, databases, soakEndsAt), dropLoop(run, soakEndsAt)]);
   // Awaited once the soak is over; until then a failed restart must not crash the process unhandled.
   chaos.catch(() => undefined);
   const progress = setInterval(() => {
@@ -168,20 +175,22 @@ async function main() {
   log(`every user has left; waiting ${settleMs / 1000} s for the alarms (SESSION_TTL_S + ${ALARM_SLACK_MS / 1000} s)`);
   await sleep(settleMs);
 
-  audit = new Audit({ db: d1, obs, killBoundaries, sessionTtlMs: config.app.sessionTtlS * 1000 });
+  audit = new Audit({ databases, obs, killBoundaries, sessionTtlMs: config.app.sessionTtlS * 1000 });
   // Read before any request wakes an executor: what the alarms alone left behind.
   const executors = readExecutors(persistDir);
   audit.loadMessages();
   audit.executorStorage(executors);
   audit.sessions(executors);
 
-  log(`probing every chat with a new turn (${d1.prepare('SELECT count(*) AS n FROM chats').get().n} chats)`);
-  const probe = await probeChats({ api, d1, users, obs });
+  const chatCount = databases.shards.reduce((n, s) => n + s.db.prepare('SELECT count(*) AS n FROM chats').get().n, 0);
+  log(`probing every chat with a new turn (${chatCount} chats in ${databases.shards.length} shards)`);
+  const probe = await probeChats({ api, databases, users, obs });
   audit.add('every chat accepts a new turn (no stale busy claim), and no executor holds one', probe.checked, probe.violations);
   audit.figures.executors = { ...probe.executors, files: executors.length };
 
   audit.loadMessages();
   audit.acknowledgedStoredOnce();
+  audit.placement(new Map(users.filter((u) => u.userId).map((u) => [u.index, u.userId])));
   audit.repliesStoredAsSeen();
   audit.noneStuck();
   audit.streamedKept();
@@ -197,7 +206,7 @@ async function main() {
  * thin the kills out), at least a few seconds after the last restart so users get work in, then a
  * restart on the same port and storage.
  */
-async function killLoop(server, d1, until) {
+async function killLoop(server, databases, until) {
   let last = Date.now();
   let upAt = last;
   while (true) {
@@ -207,8 +216,8 @@ async function killLoop(server, d1, until) {
     const at = Date.now();
     last = at;
     await server.kill();
-    // Nothing writes D1 while the app is dead: this id separates the writes before the kill from the replays after it.
-    killBoundaries.push(lastWriteId(d1));
+    // Nothing writes D1 while the app is dead: these ids (one per database) separate the writes before the kill from the replays after it.
+    killBoundaries.push(lastWriteIds(databases));
     // Alarms the objects believe in but the runtime does not hold, as the kill left them: when a lost alarm appeared.
     const alarmsAdrift = readExecutors(persistDir)
       .filter((e) => e.objectAlarmAt !== null && e.alarmAt === null)

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { startMockModel } from '../../mock-model/server.mjs';
-import { applyD1Migrations, freePort, makeTempDir, ROOT, runStep, startWrangler, waitForHealth } from '../../e2e/harness.mjs';
+import { applyD1Migrations, freePort, makeTempDir, ROOT, runStep, shardBindings, startWrangler, waitForHealth } from '../../e2e/harness.mjs';
 
 /** The mock model's silence before its first byte: far longer than the outbox's 250 ms flush delay. */
 const MODEL_WAIT_MS = 2000;
@@ -50,20 +50,26 @@ function client(baseUrl) {
     assert(expected.includes(response.status), `${method} ${path} → ${response.status} ${text.slice(0, 300)}`);
     return text ? JSON.parse(text) : null;
   }
-  async function signUp(tag) {
-    const { token } = await json('POST', '/auth/signup', { body: { email: `${tag}-${crypto.randomUUID()}@example.com`, password: 'fault suite password' } });
-    return token;
+  /** A new user: the token, and the id the directory files the user's shard under. */
+  async function signUpUser(tag) {
+    const { token, user } = await json('POST', '/auth/signup', {
+      body: { email: `${tag}-${crypto.randomUUID()}@example.com`, password: 'fault suite password' },
+    });
+    return { token, userId: user.id };
   }
+  const signUp = (tag) => signUpUser(tag).then((u) => u.token);
   async function events(response) {
     const out = [];
     const parser = createParser({ onEvent: (e) => out.push({ event: e.event, data: JSON.parse(e.data) }) });
     parser.feed(await response.text());
     return out;
   }
-  return { request, json, signUp, events };
+  return { request, json, signUp, signUpUser, events };
 }
 
 async function main() {
+  const shards = shardBindings();
+  assert(shards.length >= 2, `wrangler.toml binds ${shards.length} shards; the suite runs with at least two (SPEC §17)`);
   if (!existsSync(join(ROOT, 'dist', 'client', 'index.html'))) {
     log('building');
     runStep('npx', ['vite', 'build'], { timeoutMs: 240_000 });
@@ -97,10 +103,18 @@ async function main() {
         if (!alive()) await restartWrangler();
       }
     });
-  /** Reads the local D1 directly, while wrangler dev is down. */
-  const d1Rows = (query) => {
-    const out = runStep('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', temp.dir, '--json', '--command', query], { timeoutMs: 60_000 });
+  /** Reads one local D1 database (`DB`, the directory, or `SHARD_<n>`) directly, while wrangler dev is down. */
+  const d1Rows = (binding, query) => {
+    const out = runStep('npx', ['wrangler', 'd1', 'execute', binding, '--local', '--persist-to', temp.dir, '--json', '--command', query], {
+      timeoutMs: 60_000,
+    });
     return JSON.parse(out)[0].results;
+  };
+  /** The shard the directory files a user under (SPEC §17): the only database holding the user's chats and messages. */
+  const userShard = (userId) => {
+    const [row] = d1Rows('DB', `SELECT shard FROM users WHERE id = '${userId}'`);
+    assert(row && shards.includes(`SHARD_${row.shard}`), `the directory places user ${userId} on a bound shard: ${JSON.stringify(row)}`);
+    return `SHARD_${row.shard}`;
   };
 
   try {
@@ -134,7 +148,7 @@ async function main() {
     await crashCheck(
       'kill -9 while the user message is only in the executor’s outbox: after the restart it is in D1 exactly once, and the chat goes on',
       async () => {
-        const token = await api.signUp('outbox');
+        const { token, userId } = await api.signUpUser('outbox');
         const { chat } = await api.json('POST', '/sessions', { token, body: { agent: 'assistant', clientInstanceId: 'tab' } });
         const content = `an answer slow to start ${crypto.randomUUID()} [[wait:${MODEL_WAIT_MS}]]`;
         const response = await api.request('POST', `/chats/${chat.id}/messages`, { token, sse: true, body: { content } });
@@ -153,9 +167,22 @@ async function main() {
         await reader.cancel().catch(() => undefined);
         const acknowledged = (await api.events(new Response(seen))).find((e) => e.event === 'user_message').data.message;
         assert(acknowledged.content === content, `acknowledged ${JSON.stringify(acknowledged)}`);
-        // Proves the kill hit the window: D1 has nothing of the message, only the executor's storage does.
-        const before = d1Rows(`SELECT id FROM chat_messages WHERE chat_id = '${chat.id}'`);
-        assert(before.length === 0, `the message reached D1 before the kill, so this run proves no replay: ${JSON.stringify(before)}`);
+        // Proves the kill hit the window: no D1 has the message, only the executor's storage does. The chat
+        // row (written when the session opened) shows which database is the user's: the owner's shard has it,
+        // no other shard does, so an empty answer below is not an answer from the wrong database.
+        const owner = userShard(userId);
+        const counts = Object.fromEntries(
+          shards.map((binding) => [
+            binding,
+            d1Rows(
+              binding,
+              `SELECT (SELECT count(*) FROM chats WHERE id = '${chat.id}') AS chats, (SELECT count(*) FROM chat_messages WHERE chat_id = '${chat.id}') AS messages`,
+            )[0],
+          ]),
+        );
+        for (const binding of shards) assert(counts[binding].chats === (binding === owner ? 1 : 0), `the chat is in ${owner} only: ${JSON.stringify(counts)}`);
+        const before = shards.reduce((n, binding) => n + counts[binding].messages, 0);
+        assert(before === 0, `the message reached D1 before the kill, so this run proves no replay: ${JSON.stringify(counts)}`);
 
         await restartWrangler();
         // Waking the executor (the tab reopens its session) replays the outbox; no turn does it for us.

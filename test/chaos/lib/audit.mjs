@@ -1,5 +1,5 @@
-// The audit at the end of the soak: D1 and the executors' own storage, held against what the
-// clients saw. Each check answers how many things it looked at and every violation with the
+// The audit at the end of the soak: D1 — the directory and every shard (SPEC §17), read as one
+// — and the executors' own storage, held against what the clients saw. Each check answers how many things it looked at and every violation with the
 // chat, the seq and the rows that show it.
 
 const FINAL_STATUSES = new Set(['complete', 'interrupted', 'error']);
@@ -15,40 +15,64 @@ export class Audit {
   figures = {};
 
   /**
-   * @param {{ db: import('node:sqlite').DatabaseSync, obs: import('./observations.mjs').Observations,
-   *   killBoundaries: number[], sessionTtlMs: number }} input
+   * @param {{ databases: ReturnType<import('./storage.mjs').openDatabases>, obs: import('./observations.mjs').Observations,
+   *   killBoundaries: Record<string, number>[], sessionTtlMs: number }} input
+   * `killBoundaries`: per kill, in order, the last write id of each database (binding → id).
    */
-  constructor({ db, obs, killBoundaries, sessionTtlMs }) {
-    this.db = db;
+  constructor({ databases, obs, killBoundaries, sessionTtlMs }) {
+    this.databases = databases;
     this.obs = obs;
-    this.killBoundaries = [...killBoundaries].sort((a, b) => a - b);
+    this.killBoundaries = killBoundaries;
     this.sessionTtlMs = sessionTtlMs;
+  }
+
+  /** `sql`'s rows from every shard, each with the shard it came from (`shard`: n of SHARD_<n>). */
+  fromShards(sql) {
+    return this.databases.shards.flatMap((s) =>
+      s.db
+        .prepare(sql)
+        .all()
+        .map((r) => ({ ...r, shard: s.shard })),
+    );
   }
 
   add(name, checked, violations, note) {
     this.results.push({ name, checked, violations, ...(note ? { note } : {}) });
   }
 
-  /** Loads D1 once the app has settled: messages by chat, the write log. */
+  /**
+   * Loads D1 once the app has settled: every shard's messages, by chat (each row knows its
+   * shard; `copies` says in which shards a message id is, so a row in two shards is seen), and
+   * every database's write log (each entry knows its database: ids order one database's writes).
+   */
   loadMessages() {
     // With branches (SPEC §16) a message names its parent; before them, a message followed the one before it.
-    this.hasParents = this.db.prepare("SELECT 1 FROM pragma_table_info('chat_messages') WHERE name = 'parent_seq'").get() !== undefined;
+    const first = this.databases.shards[0].db;
+    this.hasParents = first.prepare("SELECT 1 FROM pragma_table_info('chat_messages') WHERE name = 'parent_seq'").get() !== undefined;
     const parent = this.hasParents ? 'parent_seq' : 'NULL AS parent_seq';
-    const rows = this.db
-      .prepare(`SELECT id, chat_id, seq, ${parent}, role, content, tool_calls, status, client_message_id, created_at FROM chat_messages ORDER BY chat_id, seq`)
-      .all()
-      .map((r) => ({ ...r, toolCalls: r.tool_calls ? JSON.parse(r.tool_calls) : null }));
+    const rows = this.fromShards(
+      `SELECT id, chat_id, seq, ${parent}, role, content, tool_calls, status, client_message_id, created_at FROM chat_messages ORDER BY chat_id, seq`,
+    )
+      .map((r) => ({ ...r, toolCalls: r.tool_calls ? JSON.parse(r.tool_calls) : null }))
+      .sort((a, b) => (a.chat_id < b.chat_id ? -1 : a.chat_id > b.chat_id ? 1 : a.seq - b.seq));
     this.messages = rows;
-    this.byId = new Map(rows.map((m) => [m.id, m]));
+    this.byId = new Map();
+    this.copies = new Map();
+    for (const m of rows) {
+      if (!this.byId.has(m.id)) this.byId.set(m.id, m);
+      this.copies.set(m.id, [...(this.copies.get(m.id) ?? []), m.shard]);
+    }
     this.byChat = new Map();
     for (const m of rows) {
       if (!this.byChat.has(m.chat_id)) this.byChat.set(m.chat_id, []);
       this.byChat.get(m.chat_id).push(m);
     }
-    this.log = this.db
-      .prepare('SELECT * FROM chaos_write_log ORDER BY id')
-      .all()
-      .map((r) => ({ ...r }));
+    this.log = this.databases.all.flatMap((d) =>
+      d.db
+        .prepare('SELECT * FROM chaos_write_log ORDER BY id')
+        .all()
+        .map((r) => ({ ...r, db: d.binding })),
+    );
   }
 
   /** The user message a reply answers: up its parents (branches), or the last one before it (one line). */
@@ -104,7 +128,7 @@ export class Audit {
   // ── sessions ─────────────────────────────────────────────────────────────────────────────
 
   sessions(executors) {
-    const rows = this.db.prepare('SELECT id, chat_id, is_active, created_at, last_heartbeat_at, ended_at, end_reason FROM chat_sessions').all();
+    const rows = this.fromShards('SELECT id, chat_id, is_active, created_at, last_heartbeat_at, ended_at, end_reason FROM chat_sessions');
     const client = (id) => {
       const seen = this.obs.sessions.get(id);
       return seen ? { user: seen.user, left: seen.left, lastSignalAt: seen.lastSignalAt, events: seen.events } : 'unknown to the clients';
@@ -163,13 +187,19 @@ export class Audit {
     }
     for (const [id, ack] of this.obs.acks) {
       const row = this.byId.get(id);
+      const copies = this.copies.get(id)?.length ?? 0;
       const problem = !row
         ? 'acknowledged, not in D1'
-        : row.chat_id !== ack.chatId || row.seq !== ack.seq || row.content !== ack.content || row.role !== 'user'
-          ? 'stored differently from its acknowledgment'
-          : ack.clientMessageId && byClientId.get(`${ack.chatId} ${ack.clientMessageId}`) !== 1
-            ? `its clientMessageId is stored ${byClientId.get(`${ack.chatId} ${ack.clientMessageId}`)} times`
-            : null;
+        : copies !== 1
+          ? `stored ${copies} times (in ${this.copies
+              .get(id)
+              .map((n) => `SHARD_${n}`)
+              .join(', ')})`
+          : row.chat_id !== ack.chatId || row.seq !== ack.seq || row.content !== ack.content || row.role !== 'user'
+            ? 'stored differently from its acknowledgment'
+            : ack.clientMessageId && byClientId.get(`${ack.chatId} ${ack.clientMessageId}`) !== 1
+              ? `its clientMessageId is stored ${byClientId.get(`${ack.chatId} ${ack.clientMessageId}`)} times`
+              : null;
       if (problem)
         wrong.push({ chatId: ack.chatId, seq: ack.seq, problem, acknowledged: { id, ...ack, via: [...ack.via] }, d1: this.context(ack.chatId, ack.seq) });
     }
@@ -230,7 +260,7 @@ export class Audit {
 
   seqGapFree() {
     const wrong = [];
-    const chats = this.db.prepare('SELECT id FROM chats').all();
+    const chats = this.fromShards('SELECT id FROM chats');
     for (const { id } of chats) {
       const seqs = (this.byChat.get(id) ?? []).map((m) => m.seq);
       const bad = seqs.findIndex((seq, i) => seq !== i + 1);
@@ -289,7 +319,7 @@ export class Audit {
       }
       const target = candidates.find((m) => !touches.has(m.id)) ?? candidates[0];
       if (!touches.has(target.id)) touches.set(target.id, []);
-      touches.get(target.id).push(w.id);
+      touches.get(target.id).push(w);
     }
     const wrong = unattributed.map((w) => ({
       chatId: w.chat_id,
@@ -306,7 +336,7 @@ export class Audit {
           wrong.push({
             chatId: m.chat_id,
             seq: m.seq,
-            problem: `touched again (write ${ids[i]} after ${ids[0]}) with no kill between`,
+            problem: `touched again (write ${ids[i].db}#${ids[i].id} after ${ids[0].db}#${ids[0].id}) with no kill between`,
             d1: this.context(m.chat_id, m.seq),
           });
       }
@@ -322,19 +352,108 @@ export class Audit {
       replayedTouches: replays,
       totalLogged: this.log.length,
       byTable: countBy(this.log, (w) => `${w.tbl} ${w.op}`),
+      byDatabase: countBy(this.log, (w) => w.db),
     };
     this.add('D1 writes per reply ≤ 2 (its row and its chat touch); a second touch only as a replay after a kill', replies, wrong);
   }
 
+  /** A kill between two logged writes of one database (write log entries: their db and id). */
   #killBetween(a, b) {
-    return this.killBoundaries.some((k) => k >= a && k < b);
+    return a.db === b.db && this.killBoundaries.some((k) => k[a.db] >= a.id && k[a.db] < b.id);
   }
 
   /** Tools write D1 themselves: a task per tool turn, whatever retries and replays did. */
   taskEffects() {
-    const tasks = this.db.prepare("SELECT title, count(*) AS n FROM tasks WHERE title LIKE 'Buy chaos-%' GROUP BY title").all();
+    const tasks = Object.entries(countBy(this.fromShards("SELECT title FROM tasks WHERE title LIKE 'Buy chaos-%'"), (t) => t.title)).map(([title, n]) => ({
+      title,
+      n,
+    }));
     const doubled = tasks.filter((t) => t.n > 1).map((t) => ({ title: t.title, copies: t.n }));
     this.figures.tasks = { titles: tasks.length, doubled: doubled.length, examples: doubled.slice(0, 5) };
+  }
+
+  // ── placement (SPEC §17) ─────────────────────────────────────────────────────────────────
+
+  /**
+   * Every row a user owns lives in the shard the directory files the user under (users.shard),
+   * and in no other: each row of each shard table (by its user_id, or its chat's) belongs to a
+   * user of that shard, and each acknowledged message is in exactly one shard, its owner's. The
+   * owner of an acknowledged message is the client that holds its chat (`owners`: user index →
+   * user id), not a row under audit. A run whose users all landed on one shard exercised none of
+   * this, and says so as a violation.
+   */
+  placement(owners) {
+    const directory = this.databases.directory;
+    const home = new Map(
+      directory
+        .prepare('SELECT id, shard FROM users')
+        .all()
+        .map((r) => [r.id, r.shard]),
+    );
+    const wrong = [];
+    let checked = 0;
+    for (const s of this.databases.shards) {
+      for (const table of ownedTables(s.db)) {
+        const owner = table.byUser ? 't.user_id' : '(SELECT c.user_id FROM chats c WHERE c.id = t.chat_id)';
+        for (const r of s.db.prepare(`SELECT ${owner} AS user_id, count(*) AS n FROM "${table.name}" t GROUP BY 1`).all()) {
+          checked += r.n;
+          const at = r.user_id === null ? undefined : home.get(r.user_id);
+          if (at === s.shard) continue;
+          wrong.push({
+            shard: s.binding,
+            table: table.name,
+            rows: r.n,
+            userId: r.user_id,
+            problem:
+              r.user_id === null
+                ? 'rows whose chat is not in this shard'
+                : at === undefined
+                  ? 'rows of a user the directory does not know'
+                  : `rows of a user the directory places on SHARD_${at}`,
+          });
+        }
+      }
+    }
+    for (const [id, ack] of this.obs.acks) {
+      checked += 1;
+      const userId = owners.get(this.obs.chats.get(ack.chatId));
+      const at = userId === undefined ? undefined : home.get(userId);
+      const storedIn = this.copies.get(id) ?? [];
+      if (at !== undefined && storedIn.length === 1 && storedIn[0] === at) continue;
+      wrong.push({
+        chatId: ack.chatId,
+        seq: ack.seq,
+        messageId: id,
+        problem:
+          userId === undefined
+            ? 'acknowledged in a chat no client holds'
+            : at === undefined
+              ? 'its owner is not in the directory'
+              : `its owner is on SHARD_${at}; stored in ${storedIn.map((n) => `SHARD_${n}`).join(', ') || 'no shard'}`,
+        d1: this.context(ack.chatId, ack.seq),
+      });
+    }
+    const clients = [...owners.values()];
+    const perShard = countBy(
+      clients.filter((u) => home.has(u)),
+      (u) => `SHARD_${home.get(u)}`,
+    );
+    const unplaced = clients.filter((u) => !home.has(u) || !this.databases.shards.some((s) => s.shard === home.get(u)));
+    for (const u of unplaced)
+      wrong.push({ userId: u, problem: `signed up, yet the directory places it on ${home.has(u) ? `SHARD_${home.get(u)}, not bound` : 'no shard'}` });
+    if (this.databases.shards.length > 1 && clients.length > 1 && Object.keys(perShard).length < 2)
+      wrong.push({ problem: `every user is on one shard (${JSON.stringify(perShard)}): the run exercised no cross-shard path` });
+    this.figures.placement = {
+      usersPerShard: perShard,
+      shardLoads: Object.fromEntries(
+        directory
+          .prepare('SELECT shard, users FROM shard_loads ORDER BY shard')
+          .all()
+          .map((r) => [`SHARD_${r.shard}`, r.users]),
+      ),
+      messagesPerShard: countBy(this.messages, (m) => `SHARD_${m.shard}`),
+    };
+    this.add("every user's rows live in their own shard only (each acknowledged message once, in its owner's shard)", checked, wrong);
   }
 
   // ── the end ──────────────────────────────────────────────────────────────────────────────
@@ -370,4 +489,27 @@ function countBy(items, key) {
     out[k] = (out[k] ?? 0) + 1;
   }
   return out;
+}
+
+/**
+ * A shard's tables of user data: each names its owner (user_id) or its chat (chat_id). Not the
+ * search index (a virtual table and its shadow tables, keyed by the messages' rowids), nor the
+ * bookkeeping of migrations and of this harness.
+ */
+function ownedTables(db) {
+  const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all();
+  const virtual = tables.filter((t) => /^CREATE VIRTUAL/i.test(t.sql ?? '')).map((t) => t.name);
+  return tables
+    .map((t) => t.name)
+    .filter((name) => !virtual.some((v) => name === v || name.startsWith(`${v}_`)) && name !== 'd1_migrations' && !name.startsWith('chaos_'))
+    .map((name) => {
+      const columns = new Set(
+        db
+          .prepare(`SELECT name FROM pragma_table_info('${name}')`)
+          .all()
+          .map((c) => c.name),
+      );
+      return { name, byUser: columns.has('user_id'), byChat: columns.has('chat_id') };
+    })
+    .filter((t) => t.byUser || t.byChat);
 }

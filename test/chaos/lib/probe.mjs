@@ -6,20 +6,23 @@ import { randomUUID } from 'node:crypto';
 const PARALLEL = 8;
 const AGENT = 'assistant';
 
-export async function probeChats({ api, d1, users, obs }) {
-  const tokens = new Map(users.filter((u) => u.token).map((u) => [u.userId, u.token]));
-  const chats = d1.prepare('SELECT id, user_id FROM chats ORDER BY id').all();
+export async function probeChats({ api, databases, users, obs }) {
+  const signedUp = new Map(users.filter((u) => u.token).map((u) => [u.userId, u]));
+  // Every shard's chats (SPEC §17): a chat in no shard the audit reads would never be probed.
+  const chats = databases.shards.flatMap((s) => s.db.prepare('SELECT id, user_id FROM chats ORDER BY id').all());
   const violations = [];
   let next = 0;
   const worker = async () => {
     while (next < chats.length) {
       const chat = chats[next++];
-      const token = tokens.get(chat.user_id);
-      if (!token) {
+      const user = signedUp.get(chat.user_id);
+      if (!user) {
         violations.push({ chatId: chat.id, problem: 'a chat of a user the clients never signed up' });
         continue;
       }
-      const problem = await probeOne(api, obs, token, chat.id);
+      // A chat whose opening answer a kill swallowed is known to no client: its owner is the row's user.
+      if (!obs.chats.has(chat.id)) obs.chats.set(chat.id, user.index);
+      const problem = await probeOne(api, obs, user.token, chat.id);
       if (problem) violations.push({ chatId: chat.id, ...problem });
     }
   };

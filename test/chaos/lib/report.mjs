@@ -45,6 +45,14 @@ export function printReport({ config, tree, obs, audit, kills, runMs, log, write
     ['laptops asleep past the session TTL', c.sleeps],
     ['sockets opened / reconnections / drops injected', `${c.socketsOpened} / ${c.reconnections} / ${c.socketDropsInjected}`],
     ['catch-ups (messages?after=)', c.catchUps],
+    [
+      'users / messages per shard (directory shard_loads)',
+      f.placement
+        ? `${Object.entries(f.placement.usersPerShard)
+            .map(([k, n]) => `${k} ${n} / ${f.placement.messagesPerShard[k] ?? 0}`)
+            .join(', ')} (${JSON.stringify(f.placement.shardLoads)})`
+        : '—',
+    ],
     ['replies stored by status', JSON.stringify(f.assistantByStatus ?? {})],
     ['D1 writes per reply (histogram)', JSON.stringify(f.d1Writes?.perReplyHistogram ?? {})],
     ['replayed chat touches after kills', f.d1Writes?.replayedTouches ?? '—'],

@@ -1,10 +1,12 @@
-// Straight to the files `wrangler dev --persist-to <dir>` keeps: the local D1 database and
-// each Durable Object's own SQLite database (the executors' outbox, checkpoints and live
-// sessions), opened with node:sqlite. SQLite's WAL lets us read them while wrangler dev runs.
-// The write log is a set of triggers in D1: counting costs the app nothing and assumes nothing.
+// Straight to the files `wrangler dev --persist-to <dir>` keeps: the local D1 databases (the
+// directory and every shard, SPEC §17) and each Durable Object's own SQLite database (the
+// executors' outbox, checkpoints and live sessions), opened with node:sqlite. SQLite's WAL lets
+// us read them while wrangler dev runs. The write log is a set of triggers in each D1
+// database: counting costs the app nothing and assumes nothing.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize } from 'node:v8';
+import { runStep } from '../../../scripts/lib/processes.mjs';
 
 // node:sqlite prints an ExperimentalWarning on Node 22; the soak's output is a report.
 const { DatabaseSync } = await (async () => {
@@ -23,19 +25,71 @@ function sqliteFiles(dir) {
   return readdirSync(dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
 }
 
-export function openD1(persistDir) {
-  const dir = join(persistDir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+const D1_DIR = ['v3', 'd1', 'miniflare-D1DatabaseObject'];
+/** The table naming each local D1 file's binding: written through wrangler, read back here. */
+const MARK = 'chaos_binding';
+
+/**
+ * Names each local D1 database after its binding, before the app first runs: a one-row table
+ * written by `wrangler d1 execute <binding>`, so wrangler itself says which file is which
+ * (miniflare names the files after a hash of the database id, which this harness does not
+ * re-derive). The app never reads the table; the write log skips it.
+ */
+export function markDatabases({ persistDir, config, bindings }) {
+  for (const binding of bindings) {
+    const sql = `CREATE TABLE ${MARK} (binding TEXT NOT NULL); INSERT INTO ${MARK} VALUES ('${binding}')`;
+    runStep('npx', ['wrangler', 'd1', 'execute', binding, '--local', '--persist-to', persistDir, '--config', config, '--command', sql], { timeoutMs: 60_000 });
+  }
+}
+
+/**
+ * Every local D1 database of the run (SPEC §17), by the binding its mark names: the directory
+ * (`DB`: users, logins, share ids, users.shard) and the shards (`SHARD_<n>`: each user's chats,
+ * messages, sessions, tasks, …). Each is checked against what it must hold — the directory a
+ * `users` table, a shard a `chats` table and no `users` — so a mix-up fails here, not in the audit.
+ */
+export function openDatabases(persistDir, bindings) {
+  const dir = join(persistDir, ...D1_DIR);
   const files = existsSync(dir) ? sqliteFiles(dir) : [];
-  if (files.length !== 1) throw new Error(`expected one local D1 database in ${dir}, found ${files.join(', ') || 'none'}`);
-  const db = new DatabaseSync(join(dir, files[0]));
-  db.exec('PRAGMA busy_timeout = 5000');
-  return db;
+  const byBinding = new Map();
+  for (const file of files) {
+    const db = new DatabaseSync(join(dir, file));
+    db.exec('PRAGMA busy_timeout = 5000');
+    const tables = new Set(
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .all()
+        .map((r) => r.name),
+    );
+    const binding = tables.has(MARK) ? db.prepare(`SELECT binding FROM ${MARK}`).get()?.binding : undefined;
+    const shard = /^SHARD_(\d+)$/.exec(binding ?? '');
+    const fits = binding === 'DB' ? tables.has('users') && !tables.has('chats') : shard ? tables.has('chats') && !tables.has('users') : false;
+    if (!fits || byBinding.has(binding)) {
+      db.close();
+      throw new Error(`${file} in ${dir} is marked ${binding ?? '(no mark)'} and holds ${[...tables].join(', ')}: not one database per binding`);
+    }
+    byBinding.set(binding, { binding, file, db, shard: shard ? Number(shard[1]) : null });
+  }
+  const missing = bindings.filter((b) => !byBinding.has(b));
+  if (missing.length > 0 || byBinding.size !== bindings.length) {
+    for (const d of byBinding.values()) d.db.close();
+    throw new Error(`expected the local D1 databases ${bindings.join(', ')} in ${dir}, found ${[...byBinding.keys()].join(', ') || 'none'}`);
+  }
+  const all = bindings.map((b) => byBinding.get(b));
+  return {
+    all,
+    directory: byBinding.get('DB').db,
+    /** The shards in order: `shards[n]` is `SHARD_<n>`. */
+    shards: all.filter((d) => d.shard !== null).sort((a, b) => a.shard - b.shard),
+    close: () => all.forEach((d) => d.db.close()),
+  };
 }
 
 /**
  * A row per write to the app's tables. For chat_messages: the message and its chat; for
  * chats: the chat and its updated_at before and after (a touch names the message it was for
- * by that time, see audit.mjs). The id orders writes; kills are recorded as ids too.
+ * by that time, see audit.mjs). The id orders the writes of one database; kills are recorded
+ * as ids too, per database. Installed on the directory and on every shard.
  */
 export function installWriteLog(db) {
   db.exec(`CREATE TABLE IF NOT EXISTS chaos_write_log (
@@ -43,7 +97,7 @@ export function installWriteLog(db) {
     chat_id TEXT, msg_id TEXT, role TEXT, old_updated INTEGER, new_updated INTEGER)`);
   const all = db
     .prepare(
-      "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'chaos_write_log')",
+      `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'chaos_write_log', '${MARK}')`,
     )
     .all();
   // A full-text index is a virtual table with shadow tables: no triggers there, and its writes follow the app's own.
@@ -63,9 +117,12 @@ export function installWriteLog(db) {
   }
 }
 
-/** The last write logged so far: taken while wrangler dev is dead, it separates before and after a kill. */
-export function lastWriteId(db) {
-  return db.prepare('SELECT coalesce(max(id), 0) AS id FROM chaos_write_log').get().id;
+/**
+ * The last write logged so far in each database (`binding → id`): taken while wrangler dev is
+ * dead, it separates before and after a kill. Each database has its own log, so its own ids.
+ */
+export function lastWriteIds(databases) {
+  return Object.fromEntries(databases.all.map((d) => [d.binding, d.db.prepare('SELECT coalesce(max(id), 0) AS id FROM chaos_write_log').get().id]));
 }
 
 /** One executor's own storage, as the alarm and the next wake find it. */
