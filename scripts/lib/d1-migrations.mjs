@@ -8,10 +8,27 @@ import { ROOT } from './processes.mjs';
 
 const quietEnv = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
 
-/** The D1 bindings of a wrangler.toml, in file order: `DB`, then `SHARD_0` … */
-export function d1Bindings(config = join(ROOT, 'wrangler.toml')) {
-  const sections = readFileSync(config, 'utf8').split(/^\s*\[/m);
-  return sections.filter((s) => s.startsWith('[d1_databases]]')).map((s) => /^\s*binding\s*=\s*"([^"]+)"/m.exec(s)?.[1] ?? null).filter(Boolean);
+/**
+ * The D1 databases of a wrangler config, in file order (`DB`, then `SHARD_0` …): each binding
+ * and the id its local database is kept under. A wrangler.toml, or the wrangler.json that
+ * `vite build` writes into dist/ (what the benchmark serves).
+ */
+export function d1Databases(config = join(ROOT, 'wrangler.toml')) {
+  const text = readFileSync(config, 'utf8');
+  if (config.endsWith('.json')) {
+    return (JSON.parse(text).d1_databases ?? []).map((d) => ({ binding: d.binding, databaseId: d.preview_database_id ?? d.database_id }));
+  }
+  const field = (section, name) => new RegExp(`^\\s*${name}\\s*=\\s*"([^"]+)"`, 'm').exec(section)?.[1] ?? null;
+  return text
+    .split(/^\s*\[/m)
+    .filter((s) => s.startsWith('[d1_databases]]'))
+    .map((s) => ({ binding: field(s, 'binding'), databaseId: field(s, 'preview_database_id') ?? field(s, 'database_id') }))
+    .filter((d) => d.binding);
+}
+
+/** The D1 bindings of a wrangler config, in file order: `DB`, then `SHARD_0` … */
+export function d1Bindings(config) {
+  return d1Databases(config).map((d) => d.binding);
 }
 
 /** The shard bindings only: what a harness opens to look at a user's rows. */
