@@ -186,18 +186,22 @@ try {
     const { data } = await api.json('POST', '/api/sessions', { token: user.token, body: { agent: 'assistant', clientInstanceId } });
     return { ...user, chatId: data.chat.id, sessionId: data.session.id };
   };
-  // One at a time, as sign-ups spread over time arrive: each is placed on the shard with the
-  // fewest users so far, so every kind of bench user splits evenly over the shards and the
-  // writes per user of each shard can be compared (docs/CAPACITY.md).
+  // Sign-ups one at a time, as sign-ups spread over time arrive: each is placed on the shard with
+  // the fewest users so far, so every kind of bench user splits evenly over the shards and the
+  // writes per user of each shard can be compared (docs/CAPACITY.md). Sessions open four at a
+  // time; the warm users' just before their warm-up turns (below).
   progress('signing up users and opening sessions…');
-  const warmUsers = await pool(C.warmUsers, 1, async (i) => openSession(await signup(`warm${i}`)));
-  const concUsers = await pool(C.concUsers, 1, async (i) => openSession(await signup(`conc${i}`)));
-  const writesUser = await openSession(await signup('writes'));
+  const signups = (count, label) => pool(count, 1, (i) => signup(`${label}${i}`));
+  const warmSignups = await signups(C.warmUsers, 'warm');
+  const concSignups = await signups(C.concUsers, 'conc');
+  const writesSignup = await signup('writes');
   const signupsBefore = writeSnapshot(dbs);
   signupStatements.length = 0;
-  const coldUsers = await pool(C.coldUsers, 1, async (i) => signup(`cold${i}`));
+  const coldUsers = await signups(C.coldUsers, 'cold');
   const historyUser = await signup('history');
   results.operations.signup = { label: 'sign-up', ...opCounts(signupStatements, await settledDiff(dbs, signupsBefore), C.coldUsers + 1) };
+  const concUsers = await pool(C.concUsers, 4, (i) => openSession(concSignups[i]));
+  const writesUser = await openSession(writesSignup);
   progress(`seeding ${C.coldUsers} chats of ${C.coldSeed} messages and a ${C.historyBig}- and a ${C.historySmall}-message chat…`);
   // Ids as the app mints them (`<agent>_<uuid>`, SPEC §12.1), so a turn routes without a lookup.
   const chatIdFor = () => `assistant_${randomUUID()}`;
@@ -283,7 +287,7 @@ try {
   // ── probes: where do the milliseconds of a request go? ───────────────────────
   progress(`probes: ${C.probeSamples} rounds of floor GET, /api/health, /api/auth/me, executor RPC…`);
   {
-    const u = warmUsers[0];
+    const u = writesUser;
     const probes = {
       floorGet: () => timedFetch(`${floorUrl}/`, { expect: [405] }),
       health: () => timedFetch(`${app.baseUrl}/api/health`),
@@ -302,7 +306,11 @@ try {
   }
 
   // ── warm turns: app, floor and AIChatAgent in a random order per sample ───────
-  progress(`warm-up: one turn per chat (${C.warmUsers}) for the app and AIChatAgent, ${C.warmUsers} floor turns…`);
+  // Each warm user's session opens here, so its warm-up turn is the first after a session open
+  // (workerd evicts an object left idle: opened before the seeding and the probes, 13 and 14 of 14
+  // such turns read D1 on a loaded box, their executor gone).
+  progress(`opening ${C.warmUsers} sessions; warm-up: one turn per chat for the app and AIChatAgent, ${C.warmUsers} floor turns…`);
+  const warmUsers = await pool(C.warmUsers, 4, (i) => openSession(warmSignups[i]));
   const warmupApp = failOn('warm-up', await pool(C.warmUsers, 1, (i) => ours(warmUsers[i], 'warmup')));
   failOn('floor warm-up', await pool(C.warmUsers, 1, () => floor('warmup')));
   failOn('AIChatAgent warm-up', await pool(C.warmUsers, 1, (i) => aichat(warmChats[i], 'warmup')));
