@@ -11,12 +11,14 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { startMockModel } from '../mock-model/server.mjs';
-import { AiChatClient, Api, appTurn, floorTurn, timedFetch } from './lib/clients.mjs';
-import { installWriteLog, openD1, seedChat, writeDiff, writeSnapshot } from './lib/d1.mjs';
+import { applyD1Migrations } from '../scripts/lib/d1-migrations.mjs';
+import { AiChatClient, Api, appTurn, d1StatementsOf, floorTurn, timedFetch } from './lib/clients.mjs';
+import { appBytes, bytesByTable, installWriteLog, openD1Databases, seedChat, shardOf, usersPerShard, writeDiff, writeSnapshot } from './lib/d1.mjs';
 import { ROOT, createTeardown, freePort, log, runStep, startWrangler, waitUntilUp } from './lib/proc.mjs';
 import { benchSeed, createRandom, shuffled } from './lib/random.mjs';
 import { pool, summary } from './lib/stats.mjs';
-import { buildTable, renderTable } from './lib/report.mjs';
+import { computeCapacity } from './lib/capacity.mjs';
+import { buildTable, renderCapacity, renderTable } from './lib/report.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const C = {
@@ -45,6 +47,23 @@ const C = {
   concTurns: 10,
   replyLengths: [20, 300, 1000],
   anatomySamples: QUICK ? 10 : 60,
+  opSamples: QUICK ? 8 : 30, // session opens and ends, searches: counted, not raced
+  searchQueries: ['lorem', 'ipsum dolor', '"message 42"', 'seed'],
+  // docs/CAPACITY.md: writes per user on each shard within this share of one another.
+  balanceTolerance: 0.15,
+  capacity: {
+    // An active user's hour (an assumption, docs/CAPACITY.md): a brisk conversation, one tab open.
+    profile: {
+      turnsPerHour: 60,
+      heartbeatsPerHour: 60, // HEARTBEAT_INTERVAL_S = 60; the steady phase keeps its 1:5 persist ratio
+      sessionOpensPerHour: 2, // and as many ends
+      historyPagesPerHour: 12,
+      searchesPerHour: 2,
+      activeHoursPerDay: 1,
+    },
+    // One D1 database: a single writer, on the order of 1,000 small write statements a second, and 10 GB.
+    limits: { shardWritesPerSecond: 1000, writeHeadroom: 0.5, shardBytes: 10e9, storageHeadroom: 0.8 },
+  },
 };
 const SUITE_TIMEOUT_MS = 420_000;
 const SYSTEMS = ['app', 'floor', 'aichat'];
@@ -70,6 +89,8 @@ const results = {
   heartbeat: null,
   history: null,
   writesPerReply: null,
+  operations: null,
+  shards: null,
   concurrency: null,
   anatomy: null,
   size: null,
@@ -96,7 +117,8 @@ try {
 
   const persist = join(work, 'state');
   progress('applying D1 migrations to a throwaway state dir…');
-  runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '--config', appConfig], { timeoutMs: 120_000 });
+  // Every D1 binding of the built config: the directory (DB) and each shard (SPEC §17).
+  await applyD1Migrations({ persistTo: persist, config: appConfig });
 
   // ── servers ──────────────────────────────────────────────────────────────────
   const mock = await startMockModel({ port: 0, tokenDelayMs: C.tokenDelayMs, defaultTokens: C.tokens });
@@ -147,37 +169,73 @@ try {
   let api = new Api(app.baseUrl);
   const floorUrl = floorServer.baseUrl;
 
-  const db = openD1(persist);
-  teardown.add(() => db.close());
-  installWriteLog(db);
+  const dbs = openD1Databases(persist, appConfig);
+  teardown.add(() => dbs.close());
+  for (const { db } of dbs.all) installWriteLog(db);
+  results.operations = {};
 
   // ── users, sessions, seeded chats ────────────────────────────────────────────
+  const signupStatements = [];
   const signup = async (label) => {
     const email = `${label}-${tag()}@bench.test`;
-    const { data } = await api.json('POST', '/api/auth/signup', { body: { email, password: PASSWORD } });
+    const { data, d1 } = await api.json('POST', '/api/auth/signup', { body: { email, password: PASSWORD } });
+    signupStatements.push(d1);
     return { email, token: data.token, userId: data.user.id };
   };
   const openSession = async (user, clientInstanceId = `tab-${tag()}`) => {
     const { data } = await api.json('POST', '/api/sessions', { token: user.token, body: { agent: 'assistant', clientInstanceId } });
     return { ...user, chatId: data.chat.id, sessionId: data.session.id };
   };
+  // Sign-ups one at a time, as sign-ups spread over time arrive: each is placed on the shard with
+  // the fewest users so far, so every kind of bench user splits evenly over the shards and the
+  // writes per user of each shard can be compared (docs/CAPACITY.md). Sessions open four at a
+  // time; the warm users' just before their warm-up turns (below).
   progress('signing up users and opening sessions…');
-  const warmUsers = await pool(C.warmUsers, 4, async (i) => openSession(await signup(`warm${i}`)));
-  const concUsers = await pool(C.concUsers, 4, async (i) => openSession(await signup(`conc${i}`)));
-  const writesUser = await openSession(await signup('writes'));
-  const coldUsers = await pool(C.coldUsers, 4, async (i) => signup(`cold${i}`));
+  const signups = (count, label) => pool(count, 1, (i) => signup(`${label}${i}`));
+  const warmSignups = await signups(C.warmUsers, 'warm');
+  const concSignups = await signups(C.concUsers, 'conc');
+  const writesSignup = await signup('writes');
+  const signupsBefore = writeSnapshot(dbs);
+  signupStatements.length = 0;
+  const coldUsers = await signups(C.coldUsers, 'cold');
   const historyUser = await signup('history');
+  results.operations.signup = { label: 'sign-up', ...opCounts(signupStatements, await settledDiff(dbs, signupsBefore), C.coldUsers + 1) };
+  const concUsers = await pool(C.concUsers, 4, (i) => openSession(concSignups[i]));
+  const writesUser = await openSession(writesSignup);
   progress(`seeding ${C.coldUsers} chats of ${C.coldSeed} messages and a ${C.historyBig}- and a ${C.historySmall}-message chat…`);
   // Ids as the app mints them (`<agent>_<uuid>`, SPEC §12.1), so a turn routes without a lookup.
   const chatIdFor = () => `assistant_${randomUUID()}`;
   for (const user of coldUsers) {
     user.chatId = chatIdFor();
-    seedChat(db, { chatId: user.chatId, userId: user.userId, count: C.coldSeed, title: 'Cold chat' });
+    seedChat(dbs, { chatId: user.chatId, userId: user.userId, count: C.coldSeed, title: 'Cold chat' });
   }
   const bigChat = chatIdFor();
   const smallChat = chatIdFor();
-  seedChat(db, { chatId: bigChat, userId: historyUser.userId, count: C.historyBig, title: 'Big chat' });
-  seedChat(db, { chatId: smallChat, userId: historyUser.userId, count: C.historySmall, title: 'Small chat' });
+  // The size of a stored message, index included: the history user's shard before and after its big chat.
+  const historyShard = shardOf(dbs, historyUser.userId);
+  const bytesBefore = appBytes(historyShard.db);
+  const tablesBefore = bytesByTable(historyShard.db);
+  seedChat(dbs, { chatId: bigChat, userId: historyUser.userId, count: C.historyBig, title: 'Big chat' });
+  const seededBytes = appBytes(historyShard.db) - bytesBefore;
+  const seededByTable = Object.fromEntries(
+    Object.entries(bytesByTable(historyShard.db))
+      .map(([table, bytes]) => [table, round((bytes - (tablesBefore[table] ?? 0)) / C.historyBig)])
+      .filter(([table, perMessage]) => perMessage !== 0 && table !== 'bench_write_log'),
+  );
+  const seededChars = historyShard.db.prepare('SELECT avg(length(content)) AS n FROM chat_messages WHERE chat_id = ?').get(bigChat).n;
+  seedChat(dbs, { chatId: smallChat, userId: historyUser.userId, count: C.historySmall, title: 'Small chat' });
+  results.shards = {
+    seededMessage: {
+      shard: historyShard.binding,
+      messages: C.historyBig,
+      bytes: seededBytes,
+      bytesPerMessage: round(seededBytes / C.historyBig),
+      contentChars: round(seededChars),
+      perMessageByTable: seededByTable,
+    },
+  };
+  // Everything written from here on is the bench's traffic (not its seeding): split by shard at the end.
+  const runWritesBefore = writeSnapshot(dbs);
 
   /** The time the mock model received the completion request carrying `marker` (epoch ms). */
   const modelReceivedAt = async (marker) => {
@@ -229,7 +287,7 @@ try {
   // ── probes: where do the milliseconds of a request go? ───────────────────────
   progress(`probes: ${C.probeSamples} rounds of floor GET, /api/health, /api/auth/me, executor RPC…`);
   {
-    const u = warmUsers[0];
+    const u = writesUser;
     const probes = {
       floorGet: () => timedFetch(`${floorUrl}/`, { expect: [405] }),
       health: () => timedFetch(`${app.baseUrl}/api/health`),
@@ -248,11 +306,16 @@ try {
   }
 
   // ── warm turns: app, floor and AIChatAgent in a random order per sample ───────
-  progress(`warm-up: one turn per chat (${C.warmUsers}) for the app and AIChatAgent, ${C.warmUsers} floor turns…`);
+  // Each warm user's session opens here, so its warm-up turn is the first after a session open
+  // (workerd evicts an object left idle: opened before the seeding and the probes, 13 and 14 of 14
+  // such turns read D1 on a loaded box, their executor gone).
+  progress(`opening ${C.warmUsers} sessions; warm-up: one turn per chat for the app and AIChatAgent, ${C.warmUsers} floor turns…`);
+  const warmUsers = await pool(C.warmUsers, 4, (i) => openSession(warmSignups[i]));
   const warmupApp = failOn('warm-up', await pool(C.warmUsers, 1, (i) => ours(warmUsers[i], 'warmup')));
   failOn('floor warm-up', await pool(C.warmUsers, 1, () => floor('warmup')));
   failOn('AIChatAgent warm-up', await pool(C.warmUsers, 1, (i) => aichat(warmChats[i], 'warmup')));
   const warmTotal = C.warmUsers * C.warmTurnsPerUser;
+  const warmWritesBefore = writeSnapshot(dbs);
   progress(`warm turns: ${warmTotal} samples × (app, floor, AIChatAgent) in a random order each (${C.tokens} tokens, ${C.tokenDelayMs} ms apart)…`);
   const random = createRandom(C.seed);
   const samples = [];
@@ -275,6 +338,16 @@ try {
     'warm turns',
     samples.map((x) => x.app),
   );
+  // Only the app writes D1 here (the floor and AIChatAgent have none of it): every row is a warm turn's.
+  results.operations.turn = {
+    label: `warm turn (${C.tokens}-token reply)`,
+    ...opCounts(
+      samples.map((x) => d1StatementsOf(x.app.serverTiming)),
+      await settledDiff(dbs, warmWritesBefore),
+      samples.length,
+    ),
+    executorBeforeFirstToken: statementStats(okApp.map((t) => t.timings?.d1BeforeFirstToken)),
+  };
   const okFloor = failOn(
     'floor turns',
     samples.map((x) => x.floor),
@@ -337,9 +410,11 @@ try {
   {
     const big = [];
     const small = [];
+    const statements = [];
+    const before = writeSnapshot(dbs);
     for (let i = 0; i < C.historySamples + 5; i++) {
-      const b = await timedFetch(`${app.baseUrl}/api/chats/${bigChat}/messages?limit=50`, { token: historyUser.token });
-      const s = await timedFetch(`${app.baseUrl}/api/chats/${smallChat}/messages?limit=50`, { token: historyUser.token });
+      const b = await timedFetch(`${app.baseUrl}/api/chats/${bigChat}/messages?limit=50`, { token: historyUser.token, d1: statements });
+      const s = await timedFetch(`${app.baseUrl}/api/chats/${smallChat}/messages?limit=50`, { token: historyUser.token, d1: statements });
       if (i >= 5) {
         big.push(b);
         small.push(s);
@@ -350,26 +425,61 @@ try {
       results.harnessErrors.push('history: the big chat did not answer its newest 50 messages');
     }
     results.history = { big: summary(big), small: summary(small) };
+    results.operations.historyPage = { label: 'history page (50 messages)', ...opCounts(statements, await settledDiff(dbs, before), statements.length) };
+  }
+
+  // ── session open / end and search: what each costs in D1 (docs/CAPACITY.md) ───
+  progress(`operations: ${C.opSamples} session opens (a new tab on a chat, and with no chat), their ends, and searches…`);
+  {
+    const op = async (label, count, fn) => {
+      const statements = [];
+      const latencies = [];
+      const before = writeSnapshot(dbs);
+      for (let i = 0; i < count; i++) {
+        const { ms, d1 } = await fn(i);
+        latencies.push(ms);
+        statements.push(d1);
+      }
+      return { label, ...opCounts(statements, await settledDiff(dbs, before), count), latency: summary(latencies) };
+    };
+    const opened = [];
+    const open = async (i, withChat) => {
+      const u = warmUsers[i % warmUsers.length];
+      const body = { agent: 'assistant', clientInstanceId: `tab-${tag()}`, ...(withChat ? { chatId: u.chatId } : {}) };
+      const r = await api.json('POST', '/api/sessions', { token: u.token, body });
+      opened.push({ token: u.token, sessionId: r.data.session.id });
+      return r;
+    };
+    results.operations.sessionOpen = await op('session open (new tab, its chat named)', C.opSamples, (i) => open(i, true));
+    results.operations.sessionOpenLatest = await op('session open (new tab, no chat named)', C.opSamples, (i) => open(i, false));
+    results.operations.sessionEnd = await op('session end (tab closed)', opened.length, (i) =>
+      api.json('POST', `/api/sessions/${opened[i].sessionId}/end`, { token: opened[i].token }),
+    );
+    results.operations.search = await op(`search (${C.searchQueries.length} queries over ${C.historyBig + C.historySmall} messages)`, C.opSamples, (i) =>
+      api.json('GET', `/api/search?q=${encodeURIComponent(C.searchQueries[i % C.searchQueries.length])}&limit=20`, { token: historyUser.token }),
+    );
   }
 
   // ── heartbeats (burst, default config) ───────────────────────────────────────
   progress(`heartbeats: ${C.heartbeatCount} at ${C.heartbeatConcurrency} in flight over ${warmUsers.length} sessions…`);
   {
-    const before = writeSnapshot(db);
+    const before = writeSnapshot(dbs);
+    const statements = [];
     let failures = 0;
     const t0 = performance.now();
     const latencies = await pool(C.heartbeatCount, C.heartbeatConcurrency, async (i) => {
       const u = warmUsers[i % warmUsers.length];
       try {
-        return await timedFetch(`${app.baseUrl}/api/sessions/${u.sessionId}/heartbeat`, { method: 'POST', token: u.token, expect: [204] });
+        return await timedFetch(`${app.baseUrl}/api/sessions/${u.sessionId}/heartbeat`, { method: 'POST', token: u.token, expect: [204], d1: statements });
       } catch {
         failures += 1;
         return null;
       }
     });
     const seconds = (performance.now() - t0) / 1000;
-    const diff = await settledDiff(db, before);
+    const diff = await settledDiff(dbs, before);
     if (failures) results.harnessErrors.push(`heartbeats: ${failures} failed`);
+    results.operations.heartbeat = { label: 'heartbeat (burst, nothing due to persist)', ...opCounts(statements, diff, C.heartbeatCount - failures) };
     results.heartbeat = {
       burst: {
         count: C.heartbeatCount,
@@ -387,7 +497,7 @@ try {
   progress(`D1 writes per turn for replies of ${C.replyLengths.join(', ')} tokens…`);
   results.writesPerReply = [];
   for (const n of C.replyLengths) {
-    const before = writeSnapshot(db);
+    const before = writeSnapshot(dbs);
     const marker = `writes-${tag()}`;
     const r = await appTurn(app.baseUrl, {
       token: writesUser.token,
@@ -396,7 +506,7 @@ try {
       content: `bench ${marker} [[tokens:${n}]]`,
     });
     if (!r.ok || r.deltas !== n) results.harnessErrors.push(`writes: the ${n}-token turn failed (${r.error ?? `${r.deltas} deltas`})`);
-    const diff = await settledDiff(db, before);
+    const diff = await settledDiff(dbs, before);
     const k = diff.byKey;
     const assistantRows = (k['chat_messages INSERT assistant'] ?? 0) + (k['chat_messages UPDATE assistant'] ?? 0) + (k['chat_messages DELETE assistant'] ?? 0);
     const userRows = (k['chat_messages INSERT user'] ?? 0) + (k['chat_messages UPDATE user'] ?? 0);
@@ -458,7 +568,8 @@ try {
     app = await startApp({ HEARTBEAT_PERSIST_S: String(C.steadyPersistS) });
     api = new Api(app.baseUrl);
     const sessions = await pool(C.steadySessions, 4, (i) => openSession(warmUsers[i % warmUsers.length]));
-    const before = writeSnapshot(db);
+    const before = writeSnapshot(dbs);
+    const statements = [];
     let beats = 0;
     let failures = 0;
     const end = Date.now() + C.steadyDurationMs;
@@ -468,7 +579,7 @@ try {
         for (let next = Date.now(); next < end; next += C.steadyIntervalMs) {
           await sleep(Math.max(0, next - Date.now()));
           try {
-            await timedFetch(`${app.baseUrl}/api/sessions/${s.sessionId}/heartbeat`, { method: 'POST', token: s.token, expect: [204] });
+            await timedFetch(`${app.baseUrl}/api/sessions/${s.sessionId}/heartbeat`, { method: 'POST', token: s.token, expect: [204], d1: statements });
             beats += 1;
           } catch {
             failures += 1;
@@ -476,8 +587,12 @@ try {
         }
       }),
     );
-    const diff = await settledDiff(db, before);
+    const diff = await settledDiff(dbs, before);
     if (failures) results.harnessErrors.push(`steady heartbeats: ${failures} failed`);
+    results.operations.heartbeatSteady = {
+      label: `heartbeat (steady: every ${C.steadyIntervalMs} ms, persisted every ${C.steadyPersistS} s)`,
+      ...opCounts(statements, diff, beats),
+    };
     results.heartbeat.steady = {
       sessions: sessions.length,
       intervalMs: C.steadyIntervalMs,
@@ -488,6 +603,8 @@ try {
       writesPerHeartbeat: round(diff.total / Math.max(1, beats), 4),
     };
   }
+  // ── the shards: users placed on each, and the rows the run wrote there ───────
+  results.shards = { ...results.shards, ...shardBalance(dbs, await settledDiff(dbs, runWritesBefore)) };
   // ── hot-path anatomy: each ingredient of a turn priced alone (bench/probe) ───
   progress('anatomy: pricing a D1 round trip, a DO RPC, a DO storage write, the rate limiter, DO piping, the openai SDK…');
   {
@@ -561,10 +678,11 @@ try {
 
 results.durationS = round((Date.now() - runStarted) / 1000);
 results.machine.loadAvgAtEnd = loadavg().map((v) => round(v));
+results.capacity = computeCapacity(results, C.capacity);
 results.table = buildTable(results);
 mkdirSync(RESULTS, { recursive: true });
 writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-process.stdout.write(`\n${renderTable(results)}\n`);
+process.stdout.write(`\n${renderTable(results)}\n\n${renderCapacity(results)}\n`);
 log(`wrote bench/results/latest.json (${results.durationS} s)`);
 if (results.harnessErrors.length) {
   exitCode = exitCode || 1;
@@ -640,15 +758,83 @@ function versionsOf(packages) {
 }
 
 /** The writes since `before`, once they stop changing (the executor flushes in the background). */
-async function settledDiff(db, before) {
-  let last = writeSnapshot(db);
+async function settledDiff(dbs, before) {
+  let last = writeSnapshot(dbs);
   for (let i = 0; i < 20; i++) {
     await sleep(150);
-    const now = writeSnapshot(db);
+    const now = writeSnapshot(dbs);
     if (now.total === last.total && i >= 2) break;
     last = now;
   }
   return writeDiff(before, last);
+}
+
+/** Statement counts (from `d1;desc` in Server-Timing): mean, min, max over the reporting responses. */
+function statementStats(counts) {
+  const v = counts.filter((x) => typeof x === 'number');
+  if (!v.length) return { n: 0, mean: null, min: null, max: null };
+  return { n: v.length, mean: round(v.reduce((a, b) => a + b, 0) / v.length, 3), min: Math.min(...v), max: Math.max(...v) };
+}
+
+/** Rows written per operation over `n` operations, by database kind: the directory (DB) and the shards. */
+function rowsPerOp(diff, n) {
+  const per = (x) => round(x / Math.max(1, n), 3);
+  const shards = Object.entries(diff.byDatabase)
+    .filter(([binding]) => binding !== 'DB')
+    .reduce((sum, [, d]) => sum + d.total, 0);
+  return {
+    total: per(diff.total),
+    directory: per(diff.byDatabase.DB?.total ?? 0),
+    shard: per(shards),
+    byKey: Object.fromEntries(Object.entries(diff.byKey).map(([k, x]) => [k, per(x)])),
+  };
+}
+
+/** One operation's D1 cost: the Worker's statements per response, and rows written per operation on each side. */
+function opCounts(statements, diff, n) {
+  return {
+    n,
+    workerStatements: statementStats(statements),
+    rowsWritten: rowsPerOp(diff, n),
+    d1Writes: { total: diff.total, byKey: diff.byKey, byDatabase: diff.byDatabase },
+  };
+}
+
+/**
+ * Users per shard (from the directory), rows the run wrote on each, and rows per user: balanced
+ * when the most any shard wrote per user is within C.balanceTolerance of the least.
+ */
+function shardBalance(dbs, diff) {
+  const users = usersPerShard(dbs);
+  // The bench's kinds of user (warm, conc, cold, writes, history: the label its emails start with) on each shard.
+  const kinds = dbs.shards.map(() => ({}));
+  for (const { shard, email } of dbs.directory.db.prepare('SELECT shard, email FROM users').all()) {
+    const kind = email.split('-')[0].replace(/\d+$/, '');
+    kinds[shard][kind] = (kinds[shard][kind] ?? 0) + 1;
+  }
+  const perShard = dbs.shards.map((s, i) => {
+    const rows = diff.byDatabase[s.binding]?.total ?? 0;
+    const messages = s.db.prepare('SELECT count(*) AS n FROM chat_messages').get().n;
+    const bytes = appBytes(s.db);
+    return {
+      binding: s.binding,
+      users: users[i],
+      usersByKind: kinds[i],
+      rowsWritten: rows,
+      rowsPerUser: users[i] ? round(rows / users[i]) : null,
+      messages,
+      bytes,
+    };
+  });
+  const per = perShard.map((s) => s.rowsPerUser).filter((x) => typeof x === 'number');
+  const spread = per.length > 1 && Math.min(...per) > 0 ? Math.max(...per) / Math.min(...per) - 1 : null;
+  return {
+    perShard,
+    directory: { rowsWritten: diff.byDatabase.DB?.total ?? 0, bytes: appBytes(dbs.directory.db) },
+    spread: spread === null ? null : round(spread, 4),
+    tolerance: C.balanceTolerance,
+    balanced: spread !== null && spread <= C.balanceTolerance,
+  };
 }
 
 function gzipSizeOf(files) {

@@ -1,8 +1,9 @@
 // `node bench/search-bench.mjs`: full-text search (GET /api/search, SPEC §15) over 100,000
 // messages of one user, against the first history page of one of that user's chats, on the
 // same wrangler dev, interleaved so machine noise hits both. Then the same again once 100,000
-// messages of other users share the index (the index is global; the join on chats.user_id keeps
-// results the caller's). Loopback only. Prints a table and writes bench/results/search.json.
+// messages of other users share the index (one index per shard, SPEC §17: the others are users
+// placed on the searcher's shard; the join on chats.user_id keeps results the caller's).
+// Loopback only. Prints a table and writes bench/results/search.json.
 // Kept apart from bench/run.mjs, whose run is already long and tuned; see docs/BENCHMARKS.md.
 //
 //   node bench/search-bench.mjs                      # builds (vite build), seeds, measures
@@ -13,7 +14,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api, timedFetch } from './lib/clients.mjs';
-import { openD1 } from './lib/d1.mjs';
+import { applyD1Migrations } from '../scripts/lib/d1-migrations.mjs';
+import { openD1Databases, shardOf } from './lib/d1.mjs';
 import { ROOT, createTeardown, freePort, log, runStep, startWrangler, waitUntilUp } from './lib/proc.mjs';
 import { benchSeed, createRandom, shuffled } from './lib/random.mjs';
 import { summary } from './lib/stats.mjs';
@@ -68,8 +70,9 @@ function textGenerator(random) {
   };
 }
 
-/** `count` messages for the user, in chats of C.messagesPerChat, straight into the local D1 (its triggers index them). */
-function seedUser(db, userId, count, nextText, agents = ['assistant', 'notes']) {
+/** `count` messages for the user, in chats of C.messagesPerChat, straight into their shard's local D1 (its triggers index them). */
+function seedUser(dbs, userId, count, nextText, agents = ['assistant', 'notes']) {
+  const { db } = shardOf(dbs, userId);
   const chatIds = [];
   const insertChat = db.prepare(
     'INSERT INTO chats (id, user_id, agent_name, title, title_locked, created_at, updated_at, archived_at) VALUES (?, ?, ?, ?, 1, ?, ?, NULL)',
@@ -123,8 +126,8 @@ async function measure(baseUrl, user, historyChat, random) {
 }
 
 /** How many of the user's messages each query matches (what the ranking has to sort). */
-function matchCounts(db, userId) {
-  const count = db.prepare(
+function matchCounts(dbs, userId) {
+  const count = shardOf(dbs, userId).db.prepare(
     `SELECT count(*) AS n FROM message_search JOIN chat_messages m ON m.rowid = message_search.rowid JOIN chats c ON c.id = m.chat_id
      WHERE message_search MATCH ? AND c.user_id = ? AND c.agent_name LIKE ?`,
   );
@@ -161,7 +164,7 @@ try {
   const appConfig = join(work, 'dist', 'clarity_edge', 'wrangler.json');
   const persist = join(work, 'state');
   progress('applying D1 migrations to a throwaway state dir…');
-  runStep('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '--config', appConfig], { timeoutMs: 120_000 });
+  await applyD1Migrations({ persistTo: persist, config: appConfig });
 
   // The app runs only while nothing else touches its D1 file: seeding goes in between runs
   // (workerd and node:sqlite writing one SQLite file at once corrupts what workerd reads).
@@ -175,11 +178,11 @@ try {
     return app;
   };
   const withD1 = (fn) => {
-    const db = openD1(persist);
+    const dbs = openD1Databases(persist, appConfig);
     try {
-      return fn(db);
+      return fn(dbs);
     } finally {
-      db.close();
+      dbs.close();
     }
   };
 
@@ -192,18 +195,26 @@ try {
     return { token: data.token, userId: data.user.id };
   };
   const user = await signup('searcher');
-  const others = [];
-  for (let i = 0; i < (C.others > 0 ? C.otherUsers : 0); i++) others.push(await signup(`other${i}`));
+  // Sign-ups go to the shard with the fewest users: with N shards, one in N lands beside the searcher.
+  const signedUp = [];
+  const shardCount = withD1((dbs) => dbs.shards.length);
+  for (let i = 0; i < (C.others > 0 ? C.otherUsers * shardCount : 0); i++) signedUp.push(await signup(`other${i}`));
   await app.stop();
+  const others = withD1((dbs) => {
+    const shard = shardOf(dbs, user.userId).binding;
+    return signedUp.filter((other) => shardOf(dbs, other.userId).binding === shard).slice(0, C.otherUsers);
+  });
+  results.searcherShard = withD1((dbs) => shardOf(dbs, user.userId).binding);
+  if (C.others > 0 && others.length < C.otherUsers) throw new Error(`only ${others.length} of ${signedUp.length} other users share the searcher's shard`);
 
   const random = createRandom(C.seed);
   const nextText = textGenerator(random);
   progress(`seeding ${C.messages.toLocaleString('en')} messages of one user (indexed by the migration's triggers)…`);
   let t0 = performance.now();
-  const chats = withD1((db) => seedUser(db, user.userId, C.messages, nextText));
+  const chats = withD1((dbs) => seedUser(dbs, user.userId, C.messages, nextText));
   results.seedMs = Math.round(performance.now() - t0);
   const historyChat = chats[Math.floor(chats.length / 2)];
-  let matches = withD1((db) => matchCounts(db, user.userId));
+  let matches = withD1((dbs) => matchCounts(dbs, user.userId));
   app = await startApp();
   progress(`measuring: ${C.samples} rounds of ${Object.keys(QUERIES).length} searches and a first history page…`);
   results.phases.push({
@@ -216,13 +227,13 @@ try {
     await app.stop();
     progress(`seeding ${C.others.toLocaleString('en')} messages of ${others.length} other users…`);
     t0 = performance.now();
-    withD1((db) => others.forEach((other) => seedUser(db, other.userId, Math.ceil(C.others / others.length), nextText)));
+    withD1((dbs) => others.forEach((other) => seedUser(dbs, other.userId, Math.ceil(C.others / others.length), nextText)));
     results.othersSeedMs = Math.round(performance.now() - t0);
-    matches = withD1((db) => matchCounts(db, user.userId));
+    matches = withD1((dbs) => matchCounts(dbs, user.userId));
     app = await startApp();
     progress('measuring again with the other users in the index…');
     results.phases.push({
-      name: `same, + ${C.others.toLocaleString('en')} messages of ${others.length} other users`,
+      name: `same, + ${C.others.toLocaleString('en')} messages of ${others.length} other users on its shard`,
       matches,
       latency: await measure(app.baseUrl, user, historyChat, random),
     });

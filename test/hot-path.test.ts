@@ -67,11 +67,21 @@ describe('a warm turn', () => {
     const caller = await signUp();
     const chatId = await warmChat(caller);
     const response = await sendStreaming(caller, chatId, 'time me [[tokens:5]]');
-    expect(response.headers.get('Server-Timing')).toMatch(/^auth;dur=\d+(\.\d+)?, route;dur=\d+(\.\d+)?, executor;dur=\d+(\.\d+)?$/);
+    // …and the Worker's own D1 statements for it: none on a warm turn.
+    expect(response.headers.get('Server-Timing')).toMatch(/^auth;dur=\d+(\.\d+)?, route;dur=\d+(\.\d+)?, executor;dur=\d+(\.\d+)?, d1;desc=0$/);
     const { timings } = reply(await readEvents(response));
     const names = timings.stages.map((s: { name: string }) => s.name);
     expect(names).toEqual(['auth', 'route', 'rpc', 'prepare', 'build', 'model_request', 'stream', 'store']);
     for (const stage of timings.stages) expect(stage.ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts the Worker’s D1 statements of any response in its Server-Timing header', async () => {
+    const caller = await signUp();
+    const chatId = await warmChat(caller);
+    const page = await call('GET', `/chats/${chatId}/messages?limit=50`, { caller });
+    expect(page.status).toBe(200);
+    const statements = Number(/(?:^|, )d1;desc=(\d+)$/.exec(page.headers.get('Server-Timing') ?? '')?.[1]);
+    expect(statements).toBeGreaterThanOrEqual(1); // the page is read from the user's shard
   });
 
   it('adds a tools stage to a turn that runs a tool', async () => {

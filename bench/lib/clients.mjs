@@ -9,6 +9,15 @@ const TURN_TIMEOUT_MS = 30_000;
 /** Epoch milliseconds (fractional) for a performance.now() reading, to compare with Date.now() stamps. */
 export const epochOf = (perfMs) => performance.timeOrigin + perfMs;
 
+/**
+ * The D1 statements the Worker issued for a response: the `d1;desc=<n>` entry of its
+ * `Server-Timing` header (null when the app does not send one).
+ */
+export function d1StatementsOf(serverTiming) {
+  const n = /(?:^|,)\s*d1;desc="?(\d+)"?\s*(?:,|$)/.exec(serverTiming ?? '')?.[1];
+  return n === undefined ? null : Number(n);
+}
+
 export class Api {
   constructor(baseUrl) {
     this.baseUrl = baseUrl;
@@ -28,7 +37,7 @@ export class Api {
     const text = await res.text();
     const ms = performance.now() - t0;
     if (!expect.includes(res.status)) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
-    return { status: res.status, ms, data: text ? JSON.parse(text) : null };
+    return { status: res.status, ms, d1: d1StatementsOf(res.headers.get('server-timing')), data: text ? JSON.parse(text) : null };
   }
 }
 
@@ -158,8 +167,11 @@ export async function floorTurn(baseUrl, { content, path = '/' }) {
   return result;
 }
 
-/** A bare timed request (probes): resolves to milliseconds, throws on an unexpected status. */
-export async function timedFetch(url, { method = 'GET', token, body, expect = [200] } = {}) {
+/**
+ * A bare timed request (probes): resolves to milliseconds, throws on an unexpected status.
+ * With `d1` (an array), also pushes the Worker's D1 statement count for the response onto it.
+ */
+export async function timedFetch(url, { method = 'GET', token, body, expect = [200], d1 } = {}) {
   const headers = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -168,6 +180,7 @@ export async function timedFetch(url, { method = 'GET', token, body, expect = [2
   await res.arrayBuffer();
   const ms = performance.now() - t0;
   if (!expect.includes(res.status)) throw new Error(`${method} ${url} → ${res.status}`);
+  d1?.push(d1StatementsOf(res.headers.get('server-timing')));
   return ms;
 }
 

@@ -200,6 +200,19 @@ export function buildTable(r) {
     rows.push(row('anatomy: first token via openai SDK (vs floor)', a.streams.sdk.ttftMs.p50, a.streams.floor.ttftMs.p50));
     rows.push(row('anatomy: last token via openai SDK (vs floor)', a.streams.sdk.lastTokenMs.p50, a.streams.floor.lastTokenMs.p50));
   }
+  const sh = r.shards;
+  if (sh?.perShard) {
+    const users = sh.perShard.map((x) => x.users).join(' / ');
+    rows.push(
+      row(`shards: rows written per user, most ÷ least − 1 (users ${users})`, sh.spread, null, {
+        format: share,
+        diff: false,
+        ratio: false,
+        target: `≤ ${fmt(sh.tolerance * 100)} %`,
+        pass: sh.balanced,
+      }),
+    );
+  }
   if (r.size) {
     rows.push(row('size: Worker bundle, gzip', r.size.worker.gzipBytes, null, { format: kib, diff: false, ratio: false }));
     rows.push(row('size: client JS, gzip', r.size.client.gzipBytes, null, { format: kib, diff: false, ratio: false }));
@@ -220,4 +233,69 @@ export function renderTable(r) {
   const load = m.loadAvgAtStart ? ` — load avg (1 min) ${m.loadAvgAtStart[0]} at start, ${m.loadAvgAtEnd?.[0] ?? '?'} at end` : '';
   const title = `Clarity Edge benchmark — ${r.date} — ${m.cpus}× ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node}${load} — ${r.config.tokens} tokens, ${r.config.tokenDelayMs} ms apart — seed ${r.config.seed} — p50 unless stated`;
   return [title, '', line(header), sep, ...r.table.map(line)].join('\n');
+}
+
+/**
+ * What each operation costs in D1 (docs/CAPACITY.md is computed from it): the Worker's statements
+ * per response (its `Server-Timing: d1;desc=<n>`), a turn's executor statements before its first
+ * token, and rows written per operation on the directory and on the user's shard (write-log
+ * triggers). Then the users and rows of each shard over the run.
+ */
+export function renderCapacity(r) {
+  const lines = ['D1 per operation — Worker statements per response (Server-Timing d1), rows written per operation (triggers), mean over n'];
+  const head = ['operation', 'n', 'Worker statements mean (min–max)', 'executor before 1st token', 'rows: directory', 'rows: shard'];
+  const body = Object.values(r.operations ?? {}).map((o) => {
+    const w = o.workerStatements;
+    const ex = o.executorBeforeFirstToken;
+    return [
+      o.label,
+      String(o.n),
+      w.n ? `${fmt(w.mean)} (${w.min}–${w.max})` : '—',
+      ex?.n ? `${fmt(ex.mean)} (max ${ex.max})` : '',
+      fmt(o.rowsWritten.directory),
+      fmt(o.rowsWritten.shard),
+    ];
+  });
+  for (const wr of r.writesPerReply ?? []) {
+    const shard = Object.entries(wr.turnWrites.byDatabase ?? {})
+      .filter(([b]) => b !== 'DB')
+      .reduce((n, [, d]) => n + d.total, 0);
+    body.push([`one turn, ${wr.tokens}-token reply`, '1', '', '', fmt(wr.turnWrites.byDatabase?.DB?.total ?? 0), fmt(shard)]);
+  }
+  const all = [head, ...body];
+  const width = head.map((_, i) => Math.max(...all.map((x) => x[i].length)));
+  const line = (x) => `| ${x.map((c, i) => c.padEnd(width[i])).join(' | ')} |`;
+  lines.push('', line(head), `|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line));
+  const sh = r.shards;
+  if (sh?.perShard) {
+    lines.push('');
+    for (const s of sh.perShard) {
+      const kinds = Object.entries(s.usersByKind ?? {}).map(([kind, n]) => `${n} ${kind}`);
+      lines.push(
+        `${s.binding}: ${s.users} users (${kinds.join(', ')}), ${s.rowsWritten} rows written over the run (${fmt(s.rowsPerUser)} per user), ${s.messages} messages, ${kib(s.bytes)}`,
+      );
+    }
+    lines.push(`directory: ${sh.directory.rowsWritten} rows written over the run, ${kib(sh.directory.bytes)}`);
+    lines.push(`rows per user, most ÷ least − 1: ${share(sh.spread)} — ${sh.balanced ? 'balanced' : 'NOT balanced'} within ${fmt(sh.tolerance * 100)} %`);
+  }
+  if (sh?.seededMessage) {
+    const m = sh.seededMessage;
+    const parts = Object.entries(m.perMessageByTable ?? {}).map(([table, bytes]) => `${table} ${fmt(bytes)}`);
+    lines.push(
+      `stored message: ${fmt(m.bytesPerMessage)} bytes each (${m.messages} messages of ${fmt(m.contentChars)} characters into ${m.shard}; by table, indexes included: ${parts.join(', ')})`,
+    );
+  }
+  const cap = r.capacity;
+  if (cap) {
+    const p = cap.profile;
+    const u = cap.perActiveUser;
+    lines.push(
+      '',
+      `an active user's hour (${p.turnsPerHour} turns, ${p.heartbeatsPerHour} heartbeats, ${p.sessionOpensPerHour} session opens and ends, ${p.historyPagesPerHour} history pages, ${p.searchesPerHour} searches):`,
+      `  ${fmt(u.shardRowsPerHour)} rows written on its shard (${u.shardRowsPerSecond} a second), ${fmt(u.directoryRowsPerHour)} on the directory, ${fmt(u.workerStatementsPerHour)} Worker statements, ${fmt(u.executorStatementsBeforeFirstTokenPerHour)} executor statements before first tokens, ${kib(u.bytesPerHour)} stored`,
+      `active users per shard: ${cap.activeUsersPerShard.atWriterLimit} at ${cap.limits.shardWritesPerSecond} writes/s, ${cap.activeUsersPerShard.planned} at ${fmt(cap.limits.writeHeadroom * 100)} % of it`,
+      `storage per shard (${fmt(cap.limits.storageHeadroom * 100)} % of ${fmt(cap.limits.shardBytes / 1e9)} GB): ${cap.storage.messagesPerShard} messages, ${cap.storage.activeHoursPerShard} active hours, ${cap.storage.userYearsPerShard} users active ${p.activeHoursPerDay} h a day for a year`,
+    );
+  }
+  return lines.join('\n');
 }

@@ -10,28 +10,31 @@ const quietEnv = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', N
 
 /**
  * The D1 databases of a wrangler config, in file order (`DB`, then `SHARD_0` …), each with its
- * binding, database_name, database_id and migrations_dir. A wrangler.toml is read for its
- * `[[d1_databases]]` sections; a .json config (the one `vite build` writes into dist/) is parsed.
+ * binding, database_name, database_id, migrations_dir and `databaseId`, the id its local
+ * database is kept under (preview_database_id when set). A wrangler.toml is read for its
+ * `[[d1_databases]]` sections; a .json config (the one `vite build` writes into dist/, what the
+ * benchmark and the chaos soak serve) is parsed.
  */
 export function d1Databases(config = join(ROOT, 'wrangler.toml')) {
   const text = readFileSync(config, 'utf8');
+  const withLocalId = (d) => ({ ...d, databaseId: d.preview_database_id ?? d.database_id });
   if (config.endsWith('.json'))
-    return (JSON.parse(text).d1_databases ?? []).map(({ binding, database_name, database_id, migrations_dir }) => ({
-      binding,
-      database_name,
-      database_id,
-      migrations_dir,
-    }));
+    return (JSON.parse(text).d1_databases ?? []).map(({ binding, database_name, database_id, preview_database_id, migrations_dir }) =>
+      withLocalId({ binding, database_name, database_id, preview_database_id, migrations_dir }),
+    );
   const field = (section, name) => new RegExp(`^\\s*${name}\\s*=\\s*"([^"]+)"`, 'm').exec(section)?.[1] ?? null;
   return text
     .split(/^\s*\[/m)
     .filter((s) => s.startsWith('[d1_databases]]'))
-    .map((s) => ({
-      binding: field(s, 'binding'),
-      database_name: field(s, 'database_name'),
-      database_id: field(s, 'database_id'),
-      migrations_dir: field(s, 'migrations_dir'),
-    }))
+    .map((s) =>
+      withLocalId({
+        binding: field(s, 'binding'),
+        database_name: field(s, 'database_name'),
+        database_id: field(s, 'database_id'),
+        preview_database_id: field(s, 'preview_database_id'),
+        migrations_dir: field(s, 'migrations_dir'),
+      }),
+    )
     .filter((d) => d.binding);
 }
 

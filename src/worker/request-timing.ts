@@ -28,8 +28,12 @@ export class RequestTiming {
 }
 
 export const requestTiming = createMiddleware<HonoEnv>(async (c, next) => {
-  c.set('timing', new RequestTiming());
+  const timing = new RequestTiming();
+  c.set('timing', timing);
   await next();
+  // Every response says how many D1 statements the Worker issued for it: docs/CAPACITY.md is
+  // computed from these counts. (A turn's executor-side statements are its own, in its timings.)
+  c.res.headers.append('Server-Timing', `d1;desc=${timing.d1Statements}`);
 });
 
 /** Drizzle over the directory database (SPEC §17), counting statements into the request's timing. */
