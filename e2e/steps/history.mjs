@@ -112,7 +112,9 @@ export async function historySteps(t) {
     await step('Import brings in a ChatGPT export and says what came in and what was left out', async () => {
       await page.keyboard.press('Escape');
       await page.goto(`/assistant/c/${other.id}`);
-      await sidebar().getByRole('button', { name: 'Import' }).waitFor();
+      // Enabled, not only shown: until the page knows its agent the picker ignores a file, as a user
+      // cannot pick one then (the button is disabled).
+      await sidebar().getByRole('button', { name: 'Import', disabled: false }).waitFor();
       await sidebar().getByLabel('Chat export file').setInputFiles(join(ROOT, 'test', 'fixtures', 'chatgpt-conversations.json'));
       const dialog = page.getByRole('dialog', { name: 'Import chats' });
       await dialog.getByText('Imported 2 chats.').waitFor({ timeout: 30_000 });
