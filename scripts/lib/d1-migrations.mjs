@@ -64,11 +64,14 @@ function apply(binding, args, cwd, timeoutMs) {
 }
 
 /**
- * `wrangler d1 migrations apply` for every D1 binding, in parallel (separate databases).
- * `remote` applies to the deployed databases; otherwise the local ones, under `persistTo`.
+ * `wrangler d1 migrations apply` for every D1 binding, one after another: locally the databases
+ * share a persist dir whose metadata SQLite file two runtimes cannot open at once (SQLITE_BUSY,
+ * seen in CI when they ran in parallel). `remote` applies to the deployed databases; otherwise
+ * the local ones, under `persistTo`.
  */
 export async function applyD1Migrations({ remote = false, persistTo, config, cwd = ROOT, timeoutMs = 120_000 } = {}) {
   const args = [remote ? '--remote' : '--local', ...(persistTo ? ['--persist-to', persistTo] : []), ...(config ? ['--config', config] : [])];
-  const outputs = await Promise.all(d1Bindings(config ?? join(cwd, 'wrangler.toml')).map((binding) => apply(binding, args, cwd, timeoutMs)));
+  const outputs = [];
+  for (const binding of d1Bindings(config ?? join(cwd, 'wrangler.toml'))) outputs.push(await apply(binding, args, cwd, timeoutMs));
   return outputs.join('\n');
 }
