@@ -29,10 +29,10 @@ export function shardCount(env: DatabaseEnv): number {
 }
 
 export const DATABASE_UNAVAILABLE = 'Your data is temporarily unavailable; try again shortly';
-export const shardUnavailable = (shard: number) => new ApiError('unavailable', `${DATABASE_UNAVAILABLE} (shard ${shard} is not bound)`);
+const shardUnavailable = (shard: number) => new ApiError('unavailable', `${DATABASE_UNAVAILABLE} (shard ${shard} is not bound)`);
 
 /** The binding of a shard; a shard that is not bound here is unavailable, not a bug of the caller. */
-export function shardBinding(env: DatabaseEnv, shard: number): D1Database {
+function shardBinding(env: DatabaseEnv, shard: number): D1Database {
   const binding = bindingOf(env, shard);
   if (!binding) throw shardUnavailable(shard);
   return binding;
@@ -42,15 +42,16 @@ export function directoryDb(env: DatabaseEnv, counter?: StatementCounter): Db {
   return createDb(countingD1(env.DB, counter));
 }
 
-/**
- * A user's shard database. With a bookmark (or `'first-primary'`) it is a D1 session (the
- * Sessions API): reads may come from a replica no older than the bookmark, so a user reads
- * their own writes; `session.getBookmark()` then says how far this request has seen.
- */
+/** A shard's database for a reader who is not its user (a shared link): no session, no bookmark. */
 export function shardDb(env: DatabaseEnv, shard: number, counter?: StatementCounter): Db {
   return createDb(countingD1(shardBinding(env, shard), counter));
 }
 
+/**
+ * A user's shard as a D1 session (the Sessions API): from the user's last bookmark, reads may
+ * come from a replica no older than it, so a user reads their own writes; with none, from the
+ * primary. `session.getBookmark()` then says how far this request has seen.
+ */
 export function shardSession(env: DatabaseEnv, shard: number, bookmark: string | null): D1DatabaseSession {
   return shardBinding(env, shard).withSession(bookmark ?? 'first-primary');
 }
