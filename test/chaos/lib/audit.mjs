@@ -310,8 +310,15 @@ export class Audit {
     }
     const touches = new Map();
     const unattributed = [];
+    const titleWrites = new Map();
     for (const w of this.log) {
       if (w.tbl !== 'chats' || w.op !== 'UPDATE') continue;
+      // The model's title (SPEC §4.7): the title changes and updated_at does not. The chaos users
+      // never rename, so a chat gets at most one.
+      if (w.title_changed && w.old_updated === w.new_updated) {
+        titleWrites.set(w.chat_id, (titleWrites.get(w.chat_id) ?? 0) + 1);
+        continue;
+      }
       const candidates = touchable.get(`${w.chat_id} ${w.new_updated}`);
       if (!candidates) {
         unattributed.push(w);
@@ -326,6 +333,7 @@ export class Audit {
       problem: `a chats UPDATE (updated_at ${w.old_updated} → ${w.new_updated}) that is no message's touch`,
       d1: this.context(w.chat_id),
     }));
+    for (const [chatId, n] of titleWrites) if (n > 1) wrong.push({ chatId, problem: `the model's title written ${n} times`, d1: this.context(chatId) });
     let replays = 0;
     const perReply = {};
     for (const m of this.messages) {
@@ -350,6 +358,7 @@ export class Audit {
     this.figures.d1Writes = {
       perReplyHistogram: perReply,
       replayedTouches: replays,
+      modelTitles: titleWrites.size,
       totalLogged: this.log.length,
       byTable: countBy(this.log, (w) => `${w.tbl} ${w.op}`),
       byDatabase: countBy(this.log, (w) => w.db),

@@ -56,6 +56,7 @@ export function printReport({ config, tree, obs, audit, kills, runMs, log, write
     ['replies stored by status', JSON.stringify(f.assistantByStatus ?? {})],
     ['D1 writes per reply (histogram)', JSON.stringify(f.d1Writes?.perReplyHistogram ?? {})],
     ['replayed chat touches after kills', f.d1Writes?.replayedTouches ?? '—'],
+    ['chats titled by the model (one title write each, no touch)', f.d1Writes?.modelTitles ?? '—'],
     ['tool tasks / created twice', f.tasks ? `${f.tasks.titles} / ${f.tasks.doubled}` : '—'],
     [
       'app error log (last 20 KB of each process)',

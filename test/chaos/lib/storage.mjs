@@ -94,7 +94,7 @@ export function openDatabases(persistDir, bindings) {
 export function installWriteLog(db) {
   db.exec(`CREATE TABLE IF NOT EXISTS chaos_write_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, op TEXT NOT NULL,
-    chat_id TEXT, msg_id TEXT, role TEXT, old_updated INTEGER, new_updated INTEGER)`);
+    chat_id TEXT, msg_id TEXT, role TEXT, old_updated INTEGER, new_updated INTEGER, title_changed INTEGER)`);
   const all = db
     .prepare(
       `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'chaos_write_log', '${MARK}')`,
@@ -106,12 +106,14 @@ export function installWriteLog(db) {
   for (const table of tables) {
     for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
       const row = op === 'DELETE' ? 'OLD' : 'NEW';
-      let columns = 'NULL, NULL, NULL, NULL, NULL';
-      if (table === 'chat_messages') columns = `${row}.chat_id, ${row}.id, ${row}.role, NULL, NULL`;
-      if (table === 'chats') columns = `${row}.id, NULL, NULL, ${op === 'INSERT' ? 'NULL' : 'OLD.updated_at'}, ${op === 'DELETE' ? 'NULL' : 'NEW.updated_at'}`;
+      let columns = 'NULL, NULL, NULL, NULL, NULL, NULL';
+      if (table === 'chat_messages') columns = `${row}.chat_id, ${row}.id, ${row}.role, NULL, NULL, NULL`;
+      // A chats UPDATE that changes the title (the model's title after the first reply, SPEC §4.7) is no touch.
+      if (table === 'chats')
+        columns = `${row}.id, NULL, NULL, ${op === 'INSERT' ? 'NULL' : 'OLD.updated_at'}, ${op === 'DELETE' ? 'NULL' : 'NEW.updated_at'}, ${op === 'UPDATE' ? 'NEW.title IS NOT OLD.title' : 'NULL'}`;
       db.exec(
         `CREATE TRIGGER IF NOT EXISTS chaos_log_${table}_${op.toLowerCase()} AFTER ${op} ON ${table} BEGIN ` +
-          `INSERT INTO chaos_write_log (tbl, op, chat_id, msg_id, role, old_updated, new_updated) VALUES ('${table}', '${op}', ${columns}); END`,
+          `INSERT INTO chaos_write_log (tbl, op, chat_id, msg_id, role, old_updated, new_updated, title_changed) VALUES ('${table}', '${op}', ${columns}); END`,
       );
     }
   }
