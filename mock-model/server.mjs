@@ -279,6 +279,9 @@ const TITLE_WORDS = 6;
 /** @param {CompletionRequest} body */
 const isTitleRequest = (body) => body.messages.some((m) => m.role === 'system' && textOf(m.content).startsWith(TITLE_PROMPT_START));
 
+/** Words a title should not end on. */
+const TRAILING_FILLER = /^(?:a|an|the|to|of|and|or|for|in|on|at|with|my|your|about|is|are)$/i;
+
 /**
  * A deterministic title: the first words of the user's first message, markers stripped, as a
  * title ("plan a quiet weekend in Porto with friends" → "Plan a quiet weekend in Porto").
@@ -288,6 +291,8 @@ function titleFor(body) {
   const transcript = lastUserText(body.messages);
   const asked = /^User: ([\s\S]*?)(?:\n\nAssistant: |$)/.exec(transcript)?.[1] ?? transcript;
   const words = parseMarkers(asked).clean.split(/[\s]+/).filter(Boolean).slice(0, TITLE_WORDS);
+  // A title does not end mid-phrase: "Add a task to water the" → "Add a task to water".
+  while (words.length > 2 && TRAILING_FILLER.test(words.at(-1))) words.pop();
   return asTitle(words.join(' ')) || 'A quick chat';
 }
 
