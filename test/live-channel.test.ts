@@ -119,7 +119,7 @@ describe('the live channel', () => {
     const tab = await connect(caller, chatId, watcher.session.id);
     await tab.next((f) => f.type === 'snapshot');
     await streamTurn(caller, chatId, 'ideas for a rainy Sunday in Lisbon', { sessionId: sender.session.id });
-    expect(await tab.next((f) => f.type === 'title')).toEqual({ type: 'title', title: 'Ideas for a rainy Sunday in' });
+    expect(await tab.next((f) => f.type === 'title')).toEqual({ type: 'title', title: 'Ideas for a rainy Sunday' });
     await expectStatus(200, 'PATCH', `/chats/${chatId}`, { caller, body: { title: 'Lisbon rain plan' } });
     expect(await tab.next((f) => f.type === 'title' && f.title === 'Lisbon rain plan')).toEqual({ type: 'title', title: 'Lisbon rain plan' });
     tab.socket.close(1000);
