@@ -27,3 +27,15 @@ export function cycleTab(event: KeyboardEvent, root: HTMLElement): void {
     first.focus();
   }
 }
+
+/**
+ * An attachment opening a <dialog> as modal: the browser holds focus in it, makes the page
+ * behind inert and closes it on Esc; when it goes, focus returns where it was before.
+ */
+export function modalDialog(node: HTMLDialogElement): () => void {
+  const before = document.activeElement;
+  node.showModal();
+  return () => {
+    if (before instanceof HTMLElement && before.isConnected) before.focus();
+  };
+}
