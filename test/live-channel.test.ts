@@ -51,6 +51,17 @@ async function connect(caller: Caller, chatId: string, sessionId?: string): Prom
 }
 
 /** The frames of turns: a chat's first reply is followed, at a moment of its own, by a `title` frame (test/chat-title.test.ts). */
+/** A chat open in two tabs: the sender's session, and the watcher's socket past its snapshot. */
+async function watchedChat() {
+  const caller = await signUp();
+  const sender = await openSession(caller, { clientInstanceId: 'sender' });
+  const watcher = await openSession(caller, { clientInstanceId: 'watcher' });
+  const chatId = sender.chat.id as string;
+  const tab = await connect(caller, chatId, watcher.session.id);
+  await tab.next((f) => f.type === 'snapshot');
+  return { caller, sender, chatId, tab };
+}
+
 const typesOf = (frames: any[]) => frames.filter((f) => f !== 'pong' && f.type !== 'title').map((f) => f.type);
 
 afterEach(() => vi.useRealTimers());
@@ -85,12 +96,7 @@ describe('the live channel', () => {
   });
 
   it('sends another tab’s socket the tool_call, tool_result and error frames of a turn, as the sender’s SSE had them', async () => {
-    const caller = await signUp();
-    const sender = await openSession(caller, { clientInstanceId: 'sender' });
-    const watcher = await openSession(caller, { clientInstanceId: 'watcher' });
-    const chatId = sender.chat.id;
-    const tab = await connect(caller, chatId, watcher.session.id);
-    await tab.next((f) => f.type === 'snapshot');
+    const { caller, sender, chatId, tab } = await watchedChat();
 
     const withTool = await streamTurn(caller, chatId, 'add a task to buy milk', { sessionId: sender.session.id });
     await tab.next((f) => f.type === 'assistant_message');
@@ -112,12 +118,7 @@ describe('the live channel', () => {
   });
 
   it('tells the chat’s sockets its new title: the one the model wrote after the first reply, then a rename', async () => {
-    const caller = await signUp();
-    const sender = await openSession(caller, { clientInstanceId: 'sender' });
-    const watcher = await openSession(caller, { clientInstanceId: 'watcher' });
-    const chatId = sender.chat.id;
-    const tab = await connect(caller, chatId, watcher.session.id);
-    await tab.next((f) => f.type === 'snapshot');
+    const { caller, sender, chatId, tab } = await watchedChat();
     await streamTurn(caller, chatId, 'ideas for a rainy Sunday in Lisbon', { sessionId: sender.session.id });
     expect(await tab.next((f) => f.type === 'title')).toEqual({ type: 'title', title: 'Ideas for a rainy Sunday' });
     await expectStatus(200, 'PATCH', `/chats/${chatId}`, { caller, body: { title: 'Lisbon rain plan' } });
