@@ -2,47 +2,8 @@
 // directory and each shard (SPEC §17), one SQLite file each under <dir>/v3/d1/. The benchmark
 // uses them (never the app) to seed large chats into their owner's shard and to count writes
 // with triggers, so counting costs the app nothing and assumes nothing.
-import { createHash, createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { d1Databases } from '../../scripts/lib/d1-migrations.mjs';
-
-// node:sqlite prints an ExperimentalWarning on Node 22; the benchmark's output is a table.
-const { DatabaseSync } = await (async () => {
-  const emit = process.emitWarning;
-  process.emitWarning = (warning, ...rest) => (String(warning).includes('SQLite') ? undefined : emit.call(process, warning, ...rest));
-  try {
-    return await import('node:sqlite');
-  } finally {
-    process.emitWarning = emit;
-  }
-})();
-
-/** The local file of one D1 database: wrangler keeps it under the Durable Object id of its database id. */
-export function d1File(persistDir, databaseId) {
-  const dir = join(persistDir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
-  const file = join(dir, `${localObjectId('miniflare-D1DatabaseObject', databaseId)}.sqlite`);
-  if (!existsSync(file)) throw new Error(`no local D1 database ${databaseId} under ${dir} (migrations not applied?)`);
-  return file;
-}
-
-/**
- * workerd's `idFromName` for a local Durable Object namespace: an HMAC of the name under the
- * SHA-256 of the namespace's unique key, then an HMAC of that (its check half). Miniflare names
- * each local D1 file after the id of `idFromName(database_id)` in "miniflare-D1DatabaseObject".
- */
-function localObjectId(uniqueKey, name) {
-  const key = createHash('sha256').update(uniqueKey).digest();
-  const base = createHmac('sha256', key).update(name).digest().subarray(0, 16);
-  const check = createHmac('sha256', key).update(base).digest().subarray(0, 16);
-  return Buffer.concat([base, check]).toString('hex');
-}
-
-function open(file) {
-  const db = new DatabaseSync(file);
-  db.exec('PRAGMA busy_timeout = 5000');
-  return db;
-}
+import { d1File, openSqlite } from '../../scripts/lib/local-d1.mjs';
 
 /**
  * Every D1 database a wrangler config binds (SPEC §17), opened: `directory` (DB), `shards`
@@ -51,7 +12,7 @@ function open(file) {
 export function openD1Databases(persistDir, config) {
   const all = d1Databases(config).map(({ binding, databaseId }) => {
     const file = d1File(persistDir, databaseId);
-    return { binding, file, db: open(file) };
+    return { binding, file, db: openSqlite(file) };
   });
   const directory = all.find((d) => d.binding === 'DB');
   if (!directory) throw new Error(`${config} binds no directory database (DB)`);

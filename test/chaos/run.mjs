@@ -18,7 +18,7 @@ import { Observations } from './lib/observations.mjs';
 import { createRandom, sleep } from './lib/random.mjs';
 import { printReport } from './lib/report.mjs';
 import { AppServer } from './lib/server.mjs';
-import { installWriteLog, lastWriteIds, markDatabases, openDatabases, readExecutors } from './lib/storage.mjs';
+import { installWriteLog, lastWriteIds, openDatabases, readExecutors } from './lib/storage.mjs';
 import { SimUser } from './lib/user.mjs';
 import { probeChats } from './lib/probe.mjs';
 
@@ -99,8 +99,7 @@ async function main() {
   if (bindings.filter((b) => /^SHARD_\d+$/.test(b)).length < 2)
     throw new Error(`the code under test binds ${bindings.join(', ')}: the soak needs the directory and at least two shards (SPEC §17)`);
   await applyD1Migrations({ persistTo: persistDir, config: appConfig });
-  markDatabases({ persistDir, config: appConfig, bindings });
-  const databases = openDatabases(persistDir, bindings);
+  const databases = openDatabases(persistDir, appConfig);
   teardown.add(() => databases.close());
   log(`local D1: ${databases.all.map((d) => `${d.binding} ${d.file.slice(0, 8)}…`).join(', ')}`);
   // Before the app first runs, so every write it ever makes, in any database, is logged.

@@ -4,20 +4,10 @@
 // us read them while wrangler dev runs. The write log is a set of triggers in each D1
 // database: counting costs the app nothing and assumes nothing.
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { deserialize } from 'node:v8';
-import { runStep } from '../../../scripts/lib/processes.mjs';
-
-// node:sqlite prints an ExperimentalWarning on Node 22; the soak's output is a report.
-const { DatabaseSync } = await (async () => {
-  const emit = process.emitWarning;
-  process.emitWarning = (warning, ...rest) => (String(warning).includes('SQLite') ? undefined : emit.call(process, warning, ...rest));
-  try {
-    return await import('node:sqlite');
-  } finally {
-    process.emitWarning = emit;
-  }
-})();
+import { d1Databases } from '../../../scripts/lib/d1-migrations.mjs';
+import { d1File, DatabaseSync, openSqlite } from '../../../scripts/lib/local-d1.mjs';
 
 const EXECUTOR_DIR = ['v3', 'do', 'clarity-edge-AgentExecutor'];
 
@@ -25,63 +15,44 @@ function sqliteFiles(dir) {
   return readdirSync(dir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
 }
 
-const D1_DIR = ['v3', 'd1', 'miniflare-D1DatabaseObject'];
-/** The table naming each local D1 file's binding: written through wrangler, read back here. */
-const MARK = 'chaos_binding';
-
 /**
- * Names each local D1 database after its binding, before the app first runs: a one-row table
- * written by `wrangler d1 execute <binding>`, so wrangler itself says which file is which
- * (miniflare names the files after a hash of the database id, which this harness does not
- * re-derive). The app never reads the table; the write log skips it.
+ * Every local D1 database of the run (SPEC §17), by binding (the file wrangler keeps for each
+ * database id, scripts/lib/local-d1.mjs): the directory (`DB`: users, logins, share ids,
+ * users.shard) and the shards (`SHARD_<n>`: each user's chats, messages, sessions, tasks, …).
+ * Each is checked against what it must hold — the directory a `users` table, a shard a `chats`
+ * table and no `users` — so a mix-up fails here, not in the audit.
  */
-export function markDatabases({ persistDir, config, bindings }) {
-  for (const binding of bindings) {
-    const sql = `CREATE TABLE ${MARK} (binding TEXT NOT NULL); INSERT INTO ${MARK} VALUES ('${binding}')`;
-    runStep('npx', ['wrangler', 'd1', 'execute', binding, '--local', '--persist-to', persistDir, '--config', config, '--command', sql], { timeoutMs: 60_000 });
-  }
-}
-
-/**
- * Every local D1 database of the run (SPEC §17), by the binding its mark names: the directory
- * (`DB`: users, logins, share ids, users.shard) and the shards (`SHARD_<n>`: each user's chats,
- * messages, sessions, tasks, …). Each is checked against what it must hold — the directory a
- * `users` table, a shard a `chats` table and no `users` — so a mix-up fails here, not in the audit.
- */
-export function openDatabases(persistDir, bindings) {
-  const dir = join(persistDir, ...D1_DIR);
-  const files = existsSync(dir) ? sqliteFiles(dir) : [];
-  const byBinding = new Map();
-  for (const file of files) {
-    const db = new DatabaseSync(join(dir, file));
-    db.exec('PRAGMA busy_timeout = 5000');
+export function openDatabases(persistDir, config) {
+  const all = [];
+  const close = () => all.forEach((d) => d.db.close());
+  for (const { binding, databaseId } of d1Databases(config)) {
+    const file = d1File(persistDir, databaseId);
+    const db = openSqlite(file);
+    all.push({ binding, file: basename(file), db, shard: null });
     const tables = new Set(
       db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
         .all()
         .map((r) => r.name),
     );
-    const binding = tables.has(MARK) ? db.prepare(`SELECT binding FROM ${MARK}`).get()?.binding : undefined;
-    const shard = /^SHARD_(\d+)$/.exec(binding ?? '');
+    const shard = /^SHARD_(\d+)$/.exec(binding);
     const fits = binding === 'DB' ? tables.has('users') && !tables.has('chats') : shard ? tables.has('chats') && !tables.has('users') : false;
-    if (!fits || byBinding.has(binding)) {
-      db.close();
-      throw new Error(`${file} in ${dir} is marked ${binding ?? '(no mark)'} and holds ${[...tables].join(', ')}: not one database per binding`);
+    if (!fits) {
+      close();
+      throw new Error(`${file} (${binding}) holds ${[...tables].join(', ')}: not the database its binding names`);
     }
-    byBinding.set(binding, { binding, file, db, shard: shard ? Number(shard[1]) : null });
+    all.at(-1).shard = shard ? Number(shard[1]) : null;
   }
-  const missing = bindings.filter((b) => !byBinding.has(b));
-  if (missing.length > 0 || byBinding.size !== bindings.length) {
-    for (const d of byBinding.values()) d.db.close();
-    throw new Error(`expected the local D1 databases ${bindings.join(', ')} in ${dir}, found ${[...byBinding.keys()].join(', ') || 'none'}`);
+  if (!all.some((d) => d.binding === 'DB')) {
+    close();
+    throw new Error(`${config} binds no directory database (DB)`);
   }
-  const all = bindings.map((b) => byBinding.get(b));
   return {
     all,
-    directory: byBinding.get('DB').db,
+    directory: all.find((d) => d.binding === 'DB').db,
     /** The shards in order: `shards[n]` is `SHARD_<n>`. */
     shards: all.filter((d) => d.shard !== null).sort((a, b) => a.shard - b.shard),
-    close: () => all.forEach((d) => d.db.close()),
+    close,
   };
 }
 
@@ -97,7 +68,7 @@ export function installWriteLog(db) {
     chat_id TEXT, msg_id TEXT, role TEXT, old_updated INTEGER, new_updated INTEGER, title_changed INTEGER)`);
   const all = db
     .prepare(
-      `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'chaos_write_log', '${MARK}')`,
+      `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'chaos_write_log')`,
     )
     .all();
   // A full-text index is a virtual table with shadow tables: no triggers there, and its writes follow the app's own.
